@@ -1,0 +1,178 @@
+/**
+ * The pipeline, wired once: capture readers → header decoders → TCP connection table →
+ * FTP stage → plain Analysis for the reports. Data flows one way; each stage gets only
+ * what it needs and keeps its own state, so one run is one set of objects and nothing
+ * is global.
+ */
+import { readCaptures } from './capture/index.js';
+import type { CaptureError } from './capture/errors.js';
+import type { Frame } from './capture/frame.js';
+import type { CaptureSummary } from './capture/types.js';
+import { decodeFrame } from './decode/decode.js';
+import { linkTypeName } from './decode/link-names.js';
+import { DecodeResult, newDecodedPacket } from './decode/packet.js';
+import { newDecodeStats, type DecodeStats } from './decode/stats.js';
+import type { Finding } from './findings.js';
+import { FtpStage } from './ftp/stage.js';
+import { endpointText, linkageFindings, sessionReport, timestampOf } from './ftp/summary.js';
+import { helperReport, transferVerdicts, verdictReport } from './helper/report.js';
+import { HelperStage, type HelperOptions } from './helper/stage.js';
+import { ConnectionTable } from './tcp/table.js';
+import type { Connection, ConnectionObserver } from './tcp/types.js';
+import {
+  MAX_LISTED_CONNECTIONS,
+  type Analysis,
+  type CaptureReport,
+  type ConnectionReport,
+  type DecodeReport,
+  type Timestamp,
+} from './analysis.js';
+
+export interface AnalyzeOptions {
+  /** Server ports always treated as FTP control, whatever the content. */
+  controlPorts: number[];
+  /** The conntrack helper model's settings; null skips the model (--no-helper). */
+  helper: HelperOptions | null;
+  /** Show passwords instead of masking them. */
+  showCredentials?: boolean;
+  stdin?: NodeJS.ReadableStream;
+  onProgress?: (bytesRead: number, totalBytes: number | null, frames: number) => void;
+  chunkSize?: number;
+}
+
+export async function analyze(paths: string[], options: AnalyzeOptions): Promise<Analysis> {
+  const decodeStats = newDecodeStats();
+  const packet = newDecodedPacket();
+  const findings: Finding[] = [];
+  const ftp = new FtpStage({
+    controlPorts: options.controlPorts,
+    showCredentials: options.showCredentials ?? false,
+    findings: (finding) => findings.push(finding),
+  });
+  const connections: Connection[] = [];
+  let connectionsTotal = 0;
+
+  // Every connection gets an end-only observer (count-only), so the table reports its close;
+  // the sniffer watches first bytes and falls back to it for anything not FTP.
+  const countOnly: ConnectionObserver = {};
+  const helper = options.helper ? new HelperStage(options.helper) : null;
+  const table = new ConnectionTable((connection) => {
+    connectionsTotal++;
+    if (connections.length < MAX_LISTED_CONNECTIONS) connections.push(connection);
+    // The helper watches segments of the control connections it is attached to; the FTP
+    // stage passes them on from whatever observer it installs.
+    const helperObserver = helper?.observe(connection) ?? null;
+    return ftp.observe(connection, helperObserver ?? countOnly);
+  });
+
+  const onFrame = (frame: Frame): void => {
+    if (decodeFrame(frame, packet, decodeStats) === DecodeResult.Tcp) table.add(frame, packet);
+  };
+  const summary = await readCaptures(paths, onFrame, {
+    stdin: options.stdin,
+    onProgress: options.onProgress,
+    chunkSize: options.chunkSize,
+  });
+  table.finish();
+  const sessions = ftp.sessions.map((session) => session.record);
+  linkageFindings(sessions, connections, (connection) => ftp.linker.isClaimed(connection), (finding) => findings.push(finding));
+  const verdicts = helper ? transferVerdicts(helper, sessions, (finding) => findings.push(finding)) : null;
+  findings.unshift(...decodeFindings(decodeStats), ...table.findings);
+
+  const serviceByConnection = new Map<number, string>();
+  for (const session of sessions) serviceByConnection.set(session.connection.id, `ftp-control:${session.evidence}`);
+  for (const connection of connections) if (ftp.linker.isClaimed(connection)) serviceByConnection.set(connection.id, 'ftp-data:setup');
+  return {
+    capture: captureReport(summary),
+    decode: decodeReport(decodeStats),
+    connections: connections.map((connection) => connectionReport(connection, serviceByConnection.get(connection.id))),
+    connectionsTotal,
+    sessions: sessions.map((session) => sessionReport(session, (transfer) => verdictReport(verdicts?.get(transfer) ?? null))),
+    helper: helper ? helperReport(helper, sessions) : null,
+    findings,
+    errors: summary.errors as CaptureError[],
+  };
+}
+
+function decodeFindings(stats: DecodeStats): Finding[] {
+  const fragments = stats.ipv4Fragments + stats.ipv6Fragments;
+  if (fragments === 0) return [];
+  return [
+    {
+      code: 'ip.fragment',
+      severity: 'warning',
+      message:
+        `${fragments} IP fragments (${stats.ipv4Fragments} IPv4, ${stats.ipv6Fragments} IPv6); ` +
+        'ftpcap does not reassemble them yet, and the kernel helper sees only reassembled packets',
+      frames: [{ fileIndex: 0, frame: stats.firstFragmentFrame }],
+    },
+  ];
+}
+
+function captureReport(summary: CaptureSummary): CaptureReport {
+  const files = summary.files.map((file) => ({
+    path: file.path,
+    format: file.format,
+    compression: file.compression,
+    linkTypes: file.linkTypes.map((value) => ({ value, name: linkTypeName(value) })),
+    frames: file.frames,
+    bytes: file.bytes,
+    first: file.firstTsSec === null ? null : { sec: file.firstTsSec, nsec: file.firstTsNsec ?? 0 },
+    last: file.lastTsSec === null ? null : { sec: file.lastTsSec, nsec: file.lastTsNsec ?? 0 },
+    comments: file.comments,
+    error: file.error ? file.error.message : null,
+  }));
+  const before = (a: Timestamp, b: Timestamp): boolean => a.sec < b.sec || (a.sec === b.sec && a.nsec < b.nsec);
+  let first: Timestamp | null = null;
+  let last: Timestamp | null = null;
+  for (const file of files) {
+    if (file.first && (first === null || before(file.first, first))) first = file.first;
+    if (file.last && (last === null || before(last, file.last))) last = file.last;
+  }
+  const linkTypes = new Map<number, string>();
+  for (const file of files) for (const link of file.linkTypes) linkTypes.set(link.value, link.name);
+  return {
+    files,
+    formats: [...new Set(files.map((file) => file.format).filter((format): format is NonNullable<typeof format> => format !== null))],
+    linkTypes: [...linkTypes].map(([value, name]) => ({ value, name })),
+    frames: summary.frames,
+    bytes: files.reduce((sum, file) => sum + file.bytes, 0),
+    first,
+    last,
+  };
+}
+
+function decodeReport(stats: DecodeStats): DecodeReport {
+  return {
+    tcpSegments: stats.results[DecodeResult.Tcp] ?? 0,
+    notTcp: stats.results[DecodeResult.NotTcp] ?? 0,
+    fragments: stats.results[DecodeResult.Fragment] ?? 0,
+    truncated: stats.results[DecodeResult.Truncated] ?? 0,
+    malformed: stats.results[DecodeResult.Malformed] ?? 0,
+    unsupportedLink: stats.results[DecodeResult.UnsupportedLink] ?? 0,
+  };
+}
+
+function connectionReport(connection: Connection, service: string | undefined): ConnectionReport {
+  const [toServer, toClient] = connection.stats;
+  return {
+    id: connection.id,
+    client: endpointText(connection.client),
+    server: endpointText(connection.server),
+    roleEvidence: connection.roleEvidence,
+    fileIndex: connection.firstFileIndex,
+    firstFrame: connection.firstFrame,
+    lastFileIndex: connection.lastFileIndex,
+    lastFrame: connection.lastFrame,
+    first: timestampOf(connection.firstTime),
+    last: timestampOf(connection.lastTime),
+    handshake: connection.handshake,
+    end: connection.end,
+    segments: [toServer.segments, toClient.segments],
+    bytes: [toServer.bytes, toClient.bytes],
+    retransmittedBytes: [toServer.retransmittedBytes, toClient.retransmittedBytes],
+    missingBytes: [toServer.missingBytes, toClient.missingBytes],
+    service: service ? service.slice(0, service.indexOf(':')) : null,
+    serviceEvidence: service ? service.slice(service.indexOf(':') + 1) : null,
+  };
+}

@@ -1,0 +1,42 @@
+/** Every cap the capture readers enforce, in one place so they are visible and testable. */
+
+/** Bytes per read from a source when the caller does not say (large reads amortise syscalls). */
+export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+
+/**
+ * With several files, a reader starts with this much buffer and grows toward the chunk size
+ * only once it is actually read: a rotation of hundreds of files then costs little memory
+ * while most of them wait in the merge for their turn.
+ */
+export const MERGE_INITIAL_BUFFER = 64 * 1024;
+
+/** Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD: records up to this size are legal whatever the snaplen says. */
+export const STANDARD_MAX_PACKET = 262144;
+
+/**
+ * Hard cap on one record or pcapng block. A header may claim anything; we never buffer more
+ * than this for a single record, so a corrupt length cannot make us allocate gigabytes.
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** Progress callbacks are rate-limited to about five a second. */
+export const PROGRESS_INTERVAL_MS = 200;
+
+/** Bytes of each compressed read fed to the gunzip stream. */
+export const GZIP_INPUT_CHUNK = 1024 * 1024;
+
+/**
+ * Output chunk of the gunzip stream. When zlib finds corrupt data or a bad CRC, Node drops
+ * the output of that last inflate call, so up to this much before the fault is never
+ * delivered: larger than zlib's 16 KiB default to cut per-chunk overhead, small enough to
+ * lose little.
+ */
+export const GZIP_OUTPUT_CHUNK = 64 * 1024;
+
+/** The largest captured length a record may have given the snaplen its file declares. */
+export function maxCapturedLength(snaplen: number): number {
+  return Math.min(Math.max(snaplen, STANDARD_MAX_PACKET), MAX_RECORD_BYTES);
+}
+
+/** A stream source pauses its stream when this much is queued and not yet copied out. */
+export const STREAM_QUEUE_HIGH = 4 * 1024 * 1024;

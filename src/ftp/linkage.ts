@@ -1,0 +1,124 @@
+/**
+ * Ties data connections to the setups that announced them and the transfers that used
+ * them. A new TCP connection is matched against the announced endpoints as it appears
+ * (so it never needs its payload): exactly on the announced address and port, or on
+ * the port alone when the address was rewritten by NAT or ignored by the client (many
+ * clients connect to the control server whatever a 227 says). The source port is never
+ * required: servers open active connections from any port, not only 20.
+ */
+import type { FindingSink } from '../findings.js';
+import type { Connection } from '../tcp/types.js';
+import type { SessionRecord, SetupRecord, TransferRecord } from './model.js';
+
+/** Setups waiting for a connection across all sessions (Zeek: max_expected_data_channels). */
+export const MAX_OPEN_SETUPS = 100_000;
+/** A setup older than this no longer claims connections (the kernel keeps expectations 300 s). */
+export const SETUP_MAX_AGE_SECONDS = 3600;
+
+interface OpenSetup {
+  session: SessionRecord;
+  setup: SetupRecord;
+  unassigned: Connection[];
+  waiting: TransferRecord[];
+}
+
+export class DataChannelLinker {
+  private readonly byPort = new Map<number, OpenSetup[]>();
+  private readonly bySetup = new Map<SetupRecord, OpenSetup>();
+  private readonly order: OpenSetup[] = [];
+  private readonly claimed = new Set<Connection>();
+  private capNoted = false;
+
+  constructor(private readonly findings: FindingSink) {}
+
+  setupAnnounced(session: SessionRecord, setup: SetupRecord): void {
+    if (setup.targetPort === null) return;
+    const open: OpenSetup = { session, setup, unassigned: [], waiting: [] };
+    if (this.order.length >= MAX_OPEN_SETUPS) this.forgetOldest(setup);
+    this.order.push(open);
+    this.bySetup.set(setup, open);
+    const list = this.byPort.get(setup.targetPort);
+    if (list) list.push(open);
+    else this.byPort.set(setup.targetPort, [open]);
+  }
+
+  transferRequested(_session: SessionRecord, transfer: TransferRecord): void {
+    const open = transfer.setup ? this.bySetup.get(transfer.setup) : undefined;
+    if (!open) return;
+    const connection = open.unassigned.shift();
+    if (connection) assign(transfer, connection, open.setup);
+    else open.waiting.push(transfer);
+  }
+
+  /** Called for each new TCP connection; true when it is a data connection of a known setup. */
+  claim(connection: Connection): boolean {
+    const candidates = this.byPort.get(connection.server.port);
+    if (!candidates) return false;
+    let best: OpenSetup | null = null;
+    let bestScore = 0;
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const open = candidates[i]!;
+      const score = matchScore(open, connection);
+      if (score > bestScore) {
+        best = open;
+        bestScore = score;
+      }
+    }
+    if (best === null) return false;
+    best.setup.connections.push(connection);
+    this.claimed.add(connection);
+    const transfer = best.waiting.shift();
+    if (transfer) assign(transfer, connection, best.setup);
+    else best.unassigned.push(connection);
+    return true;
+  }
+
+  isClaimed(connection: Connection): boolean {
+    return this.claimed.has(connection);
+  }
+
+  private forgetOldest(incoming: SetupRecord): void {
+    const oldest = this.order.shift()!;
+    this.bySetup.delete(oldest.setup);
+    const list = this.byPort.get(oldest.setup.targetPort!)!;
+    list.splice(list.indexOf(oldest), 1);
+    if (list.length === 0) this.byPort.delete(oldest.setup.targetPort!);
+    if (!this.capNoted) {
+      this.capNoted = true;
+      this.findings({
+        code: 'ftp.setup.cap',
+        severity: 'warning',
+        message: `more than ${MAX_OPEN_SETUPS} data-channel setups at once: the oldest stop being matched`,
+        frames: incoming.frames,
+      });
+    }
+  }
+}
+
+/**
+ * How well a connection fits a setup: 0 = not at all. The initiator must be the host
+ * that should connect (the FTP server in active modes, the client in passive ones),
+ * unless the destination is exactly what was announced (a third party, or a source
+ * rewritten by NAT).
+ */
+function matchScore(open: OpenSetup, connection: Connection): number {
+  const { setup, session } = open;
+  if (setup.refused || setup.targetPort !== connection.server.port) return 0;
+  if (connection.firstTime < setup.time || connection.firstTime - setup.time > SETUP_MAX_AGE_SECONDS) return 0;
+  if (connection === session.connection) return 0;
+  const control = session.connection;
+  const active = setup.announcedBy === 'client';
+  const expectedInitiator = active ? control.server.address : control.client.address;
+  const initiatorFits = connection.client.address === expectedInitiator;
+  const exact = setup.targetAddress !== null && connection.server.address === setup.targetAddress;
+  if (exact) return initiatorFits ? 4 : 3;
+  // Port only: the destination is the host that announced (address rewritten or ignored).
+  const announcer = active ? control.client.address : control.server.address;
+  if (connection.server.address === announcer) return initiatorFits ? 2 : 1;
+  return 0;
+}
+
+function assign(transfer: TransferRecord, connection: Connection, setup: SetupRecord): void {
+  transfer.dataConnection = connection;
+  transfer.match = setup.targetAddress === connection.server.address ? 'exact' : 'port-only';
+}

@@ -1,0 +1,94 @@
+/**
+ * The FTP session model: what the dissector learned about each control session. Plain
+ * records, filled in as lines arrive; the report stage turns them into output.
+ */
+import type { FrameRef } from '../findings.js';
+import type { Connection } from '../tcp/types.js';
+import type { Announcement } from './setup.js';
+
+export interface ReplyRecord {
+  code: number;
+  /** The reply text: the first line after the code, then each further line of a multi-line reply. */
+  text: string;
+  lines: string[];
+  frames: FrameRef[];
+  /** Seconds since the epoch of the last frame of the reply. */
+  time: number;
+}
+
+export interface CommandRecord {
+  /** Upper-cased command word, e.g. "RETR". */
+  command: string;
+  /** The rest of the line (masked for PASS unless credentials are shown). */
+  argument: string;
+  frames: FrameRef[];
+  time: number;
+  preliminary: ReplyRecord[];
+  reply: ReplyRecord | null;
+}
+
+export type TransferMode = 'active' | 'passive' | 'extended-active' | 'extended-passive' | 'long-active' | 'long-passive';
+
+export interface SetupRecord {
+  /** Per session, from 1. */
+  id: number;
+  /** The command that asked for the data connection (PORT, PASV, ...). */
+  command: CommandRecord;
+  /** For passive modes: the reply that announced the address (227, 229, 228). */
+  announcedBy: 'client' | 'server';
+  /** Frames of the announcing text: the command's (active) or the reply's (passive). */
+  frames: FrameRef[];
+  time: number;
+  announcement: Announcement;
+  mode: TransferMode;
+  /** Address and port the data connection should go to (EPSV: the control server's address). */
+  targetAddress: string | null;
+  targetPort: number | null;
+  /** The address other than the sender's own (NAT, a third party, or a spoofing attempt). */
+  addressMismatch: boolean;
+  /** The announced address is private (RFC 1918 / ULA) while the sender's is not. */
+  privateBehindNat: boolean;
+  /** The server refused the setup (PORT answered 5xx): nobody will connect. */
+  refused: boolean;
+  /** Data connections matched to this setup, in order of appearance. */
+  connections: Connection[];
+  /** Transfers that used it. */
+  transfers: TransferRecord[];
+}
+
+export interface TransferRecord {
+  /** Per session, from 1. */
+  id: number;
+  command: CommandRecord;
+  cwd: string | null;
+  type: string | null;
+  setup: SetupRecord | null;
+  dataConnection: Connection | null;
+  /** How the data connection was matched: exact announced endpoint, or port only (NAT). */
+  match: 'exact' | 'port-only' | null;
+  /** Expected size from "150 ... (N bytes)" or an earlier 213 SIZE reply. */
+  expectedSize: number | null;
+  /** Direction of the payload: download (server → client) or upload. */
+  direction: 'download' | 'upload';
+}
+
+export interface SessionRecord {
+  id: number;
+  connection: Connection;
+  evidence: string;
+  user: string | null;
+  /** Masked unless credentials are shown. */
+  password: string | null;
+  /** 'success' (230), 'failure' (530...), or null when no login was seen. */
+  login: 'success' | 'failure' | null;
+  /** The control channel went TLS (AUTH TLS/SSL + 234, or implicit FTPS on 990) at this frame. */
+  tls: { frame: FrameRef; how: 'auth-tls' | 'implicit' } | null;
+  greeting: ReplyRecord | null;
+  commands: CommandRecord[];
+  /** Replies that answered no command (greeting, unsolicited 421, extra replies). */
+  unsolicited: ReplyRecord[];
+  setups: SetupRecord[];
+  transfers: TransferRecord[];
+  cwd: string | null;
+  type: string | null;
+}

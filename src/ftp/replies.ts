@@ -1,0 +1,63 @@
+/**
+ * Assembles reply lines into replies (RFC 959 §4.2): "123-text" opens a multi-line
+ * reply that runs until a line starting "123 " with the same code; lines in between
+ * may start with anything, even other digits.
+ */
+import type { FrameRef } from '../findings.js';
+import type { Line } from './lines.js';
+import type { ReplyRecord } from './model.js';
+
+/** Lines kept per multi-line reply; FEAT and STAT replies can be long, but not unbounded. */
+export const MAX_REPLY_LINES = 500;
+
+export type ReplyEvent =
+  | { kind: 'reply'; reply: ReplyRecord }
+  /** A line that is not a reply at all (no 3-digit code outside a multi-line reply). */
+  | { kind: 'invalid'; line: Line };
+
+export class ReplyAssembler {
+  private open: { code: number; lines: string[]; frames: FrameRef[]; dropped: number } | null = null;
+
+  push(line: Line, time: number): ReplyEvent | null {
+    const match = /^([1-5]\d\d)([ -]|$)/.exec(line.text);
+    if (this.open !== null) {
+      const open = this.open;
+      appendFrames(open.frames, line.frames);
+      if (open.lines.length < MAX_REPLY_LINES) open.lines.push(line.text);
+      else open.dropped++;
+      if (match && Number(match[1]) === open.code && match[2] !== '-') {
+        this.open = null;
+        return { kind: 'reply', reply: record(open.code, open.lines, open.frames, time) };
+      }
+      return null;
+    }
+    if (!match) return { kind: 'invalid', line };
+    const code = Number(match[1]);
+    if (match[2] === '-') {
+      this.open = { code, lines: [line.text], frames: [...line.frames], dropped: 0 };
+      return null;
+    }
+    return { kind: 'reply', reply: record(code, [line.text], [...line.frames], time) };
+  }
+
+  /** End of the stream: a multi-line reply still open is reported as it stands. */
+  flush(time: number): ReplyRecord | null {
+    const open = this.open;
+    this.open = null;
+    return open ? record(open.code, open.lines, open.frames, time) : null;
+  }
+}
+
+function appendFrames(into: FrameRef[], frames: readonly FrameRef[]): void {
+  for (const ref of frames) {
+    const last = into[into.length - 1];
+    if (!last || last.frame !== ref.frame || last.fileIndex !== ref.fileIndex) into.push(ref);
+  }
+}
+
+function record(code: number, lines: string[], frames: FrameRef[], time: number): ReplyRecord {
+  // The text a user reads: the first line without its code, then the body lines.
+  const first = lines[0]!.slice(4);
+  const rest = lines.slice(1).map((line, index, all) => (index === all.length - 1 && /^\d{3} /.test(line) ? line.slice(4) : line));
+  return { code, text: [first, ...rest].filter((part) => part !== '').join('\n'), lines, frames, time };
+}

@@ -1,0 +1,372 @@
+/**
+ * One FTP control session: turns the lines of both directions into commands, replies,
+ * data-channel setups and transfers, and keeps the session state that gives them
+ * meaning (user, login, working directory, TYPE, TLS). Linkage to data connections is
+ * the linker's job; this class only tells it what was announced and requested.
+ */
+import type { FindingSink, FrameRef } from '../findings.js';
+import type { Connection, Direction } from '../tcp/types.js';
+import { LineSplitter, type Line } from './lines.js';
+import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferMode, TransferRecord } from './model.js';
+import { ReplyAssembler } from './replies.js';
+import { parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
+import { isPrivateAddress } from './addresses.js';
+
+/** Commands awaiting a reply before we call the session confused (Zeek: 20). */
+export const MAX_PENDING_COMMANDS = 64;
+/** Commands kept per session; beyond, they are counted and parsed but not listed. */
+export const MAX_COMMANDS_PER_SESSION = 100_000;
+
+export const TRANSFER_COMMANDS: ReadonlySet<string> = new Set(['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 'MLSD']);
+const UPLOAD_COMMANDS: ReadonlySet<string> = new Set(['STOR', 'STOU', 'APPE']);
+
+export interface SessionHooks {
+  findings: FindingSink;
+  showCredentials: boolean;
+  /** A setup was announced: the linker starts looking for its data connection. */
+  setupAnnounced(session: SessionRecord, setup: SetupRecord): void;
+  /** A transfer command was sent: the linker gives it a data connection. */
+  transferRequested(session: SessionRecord, transfer: TransferRecord): void;
+}
+
+export const MASKED = '********';
+
+export class FtpSession {
+  readonly record: SessionRecord;
+  private readonly pending: CommandRecord[] = [];
+  private readonly replies = new ReplyAssembler();
+  private readonly splitters: [LineSplitter, LineSplitter];
+  private lastSize: { path: string; size: number } | null = null;
+  private commandsSeen = 0;
+  private repliesSeen = 0;
+  private readonly controlClient: string;
+  private readonly controlServer: string;
+
+  constructor(
+    id: number,
+    readonly connection: Connection,
+    evidence: string,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.record = {
+      id,
+      connection,
+      evidence,
+      user: null,
+      password: null,
+      login: null,
+      tls: null,
+      greeting: null,
+      commands: [],
+      unsolicited: [],
+      setups: [],
+      transfers: [],
+      cwd: null,
+      type: null,
+    };
+    this.controlClient = connection.client.address;
+    this.controlServer = connection.server.address;
+    this.splitters = [
+      new LineSplitter((line) => this.clientLine(line)),
+      new LineSplitter((line) => this.serverLine(line)),
+    ];
+    if (connection.server.port === 990) {
+      this.startTls({ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }, 'implicit');
+    }
+  }
+
+  /** True once the control channel is encrypted: nothing more can be read. */
+  get encrypted(): boolean {
+    return this.record.tls !== null;
+  }
+
+  data(direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
+    if (!this.encrypted) this.splitters[direction].push(bytes, fileIndex, frame);
+  }
+
+  gap(direction: Direction, length: number): void {
+    this.splitters[direction].gap(length);
+    this.finding('ftp.control.gap', 'warning', `${length} bytes of the ${direction === 0 ? 'client' : 'server'} side were not captured; parsing resumed at the next line`,
+      [{ fileIndex: this.connection.lastFileIndex, frame: this.connection.lastFrame }]);
+  }
+
+  end(): void {
+    if (!this.encrypted) {
+      this.splitters[0].end();
+      this.splitters[1].end();
+    }
+    const open = this.replies.flush(this.now());
+    if (open) this.reply(open);
+  }
+
+  private now(): number {
+    return this.connection.lastTime;
+  }
+
+  private finding(code: string, severity: 'info' | 'note' | 'warning' | 'error', message: string, frames: FrameRef[]): void {
+    this.hooks.findings({ code, severity, message, frames, session: this.record.id, connection: this.connection.id });
+  }
+
+  private clientLine(line: Line): void {
+    if (this.encrypted) return;
+    if (line.damaged === 'too-long') {
+      this.finding('ftp.command.too-long', 'warning', `command line longer than the cap; the rest was skipped`, line.frames);
+    }
+    const text = line.text;
+    if (text.trim() === '') return;
+    const match = /^\s*(\S+)(?: (.*))?$/.exec(text);
+    const word = match?.[1] ?? text;
+    const command = word.toUpperCase();
+    const argument = match?.[2] ?? '';
+    if (!/^[A-Z]{3,4}$/.test(command)) {
+      this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
+    }
+    const record: CommandRecord = {
+      command,
+      argument: command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument,
+      frames: line.frames,
+      time: this.now(),
+      preliminary: [],
+      reply: null,
+    };
+    this.commandsSeen++;
+    if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) this.record.commands.push(record);
+    else if (this.commandsSeen === MAX_COMMANDS_PER_SESSION + 1) {
+      this.finding('ftp.session.too-many-commands', 'note', `more than ${MAX_COMMANDS_PER_SESSION} commands: later ones are analyzed but not listed`, line.frames);
+    }
+    if (this.pending.length >= MAX_PENDING_COMMANDS) {
+      const dropped = this.pending.shift()!;
+      this.finding('ftp.reply.missing', 'warning', `${dropped.command} got no reply before ${MAX_PENDING_COMMANDS} more commands were sent`, dropped.frames);
+    }
+    this.pending.push(record);
+
+    switch (command) {
+      case 'USER':
+        this.record.user = argument;
+        break;
+      case 'PASS':
+        this.record.password = this.hooks.showCredentials ? argument : MASKED;
+        break;
+      case 'PORT':
+        this.announce(record, parsePort(argument), 'client', record.frames);
+        break;
+      case 'EPRT':
+        this.announce(record, parseEprt(argument), 'client', record.frames);
+        break;
+      case 'LPRT':
+        this.announce(record, parseLongAddress('LPRT', argument), 'client', record.frames);
+        break;
+      default:
+        if (TRANSFER_COMMANDS.has(command)) this.requestTransfer(record);
+    }
+  }
+
+  private serverLine(line: Line): void {
+    if (this.encrypted) return;
+    const event = this.replies.push(line, this.now());
+    if (event === null) return;
+    if (event.kind === 'invalid') {
+      if (line.text.trim() !== '') {
+        this.finding('ftp.reply.invalid', 'warning', `"${truncate(line.text, 40)}" is not a reply (no 3-digit code)`, line.frames);
+      }
+      return;
+    }
+    this.reply(event.reply);
+  }
+
+  private reply(reply: ReplyRecord): void {
+    this.repliesSeen++;
+    // The greeting answers no command, even when a client pipelined commands before it.
+    if (this.repliesSeen === 1 && (reply.code === 220 || reply.code === 120)) {
+      if (reply.code === 220) this.record.greeting = reply;
+      else this.record.unsolicited.push(reply);
+      return;
+    }
+    const command = this.pending[0];
+    if (command === undefined) {
+      this.record.unsolicited.push(reply);
+      this.passiveAnnouncement(null, reply);
+      return;
+    }
+    if (reply.code < 200) {
+      command.preliminary.push(reply);
+      this.preliminary(command, reply);
+      return;
+    }
+    this.pending.shift();
+    command.reply = reply;
+    this.final(command, reply);
+  }
+
+  private preliminary(command: CommandRecord, reply: ReplyRecord): void {
+    if (reply.code === 150 || reply.code === 125) {
+      const size = /\((\d+) bytes?\)/i.exec(reply.text);
+      const transfer = this.transferOf(command);
+      if (size && transfer) transfer.expectedSize = Number(size[1]);
+    }
+  }
+
+  private final(command: CommandRecord, reply: ReplyRecord): void {
+    const ok = reply.code >= 200 && reply.code < 300;
+    switch (command.command) {
+      case 'USER':
+      case 'PASS':
+        if (reply.code === 230) this.record.login = 'success';
+        else if (reply.code === 530 || (command.command === 'PASS' && reply.code >= 400)) this.record.login = 'failure';
+        break;
+      case 'AUTH':
+        if (reply.code === 234 && /^(TLS|SSL|TLS-C|TLS-P)\b/i.test(command.argument)) this.startTls(reply.frames[reply.frames.length - 1]!, 'auth-tls');
+        break;
+      case 'CWD':
+      case 'XCWD':
+        if (ok) this.record.cwd = resolvePath(this.record.cwd, command.argument);
+        break;
+      case 'CDUP':
+      case 'XCUP':
+        if (ok) this.record.cwd = resolvePath(this.record.cwd, '..');
+        break;
+      case 'PWD':
+      case 'XPWD': {
+        const quoted = /"((?:[^"]|"")*)"/.exec(reply.text);
+        if (reply.code === 257 && quoted) this.record.cwd = quoted[1]!.replace(/""/g, '"');
+        break;
+      }
+      case 'TYPE':
+        if (ok) this.record.type = command.argument.trim().charAt(0).toUpperCase() || null;
+        break;
+      case 'SIZE': {
+        const size = /^\s*(\d+)\s*$/.exec(reply.text);
+        if (reply.code === 213 && size) this.lastSize = { path: command.argument, size: Number(size[1]) };
+        break;
+      }
+      case 'PORT':
+      case 'EPRT':
+      case 'LPRT': {
+        const setup = this.record.setups.findLast((candidate) => candidate.command === command);
+        if (setup && reply.code >= 400) setup.refused = true;
+        break;
+      }
+    }
+    this.passiveAnnouncement(command, reply);
+  }
+
+  /** 227, 229 and 228 announce where the client should connect, whatever command they answer. */
+  private passiveAnnouncement(command: CommandRecord | null, reply: ReplyRecord): void {
+    let announcement: Announcement | null = null;
+    if (reply.code === 227) announcement = parse227(reply.text);
+    else if (reply.code === 229) announcement = parse229(reply.text);
+    else if (reply.code === 228) announcement = parseLongAddress('LPSV', reply.text);
+    if (announcement === null) return;
+    const asked: CommandRecord = command ?? {
+      command: announcement.kind,
+      argument: '',
+      frames: reply.frames,
+      time: reply.time,
+      preliminary: [],
+      reply,
+    };
+    if (command === null) {
+      this.finding('ftp.reply.unsolicited-passive', 'note', `${reply.code} reply with no ${announcement.kind} command waiting for it`, reply.frames);
+    }
+    this.announce(asked, announcement, 'server', reply.frames);
+  }
+
+  private announce(command: CommandRecord, announcement: Announcement, by: 'client' | 'server', frames: FrameRef[]): void {
+    const sender = by === 'client' ? this.controlClient : this.controlServer;
+    const targetAddress = announcement.kind === 'EPSV' ? this.controlServer : announcement.address;
+    const addressMismatch = announcement.address !== null && announcement.address !== sender;
+    const setup: SetupRecord = {
+      id: this.record.setups.length + 1,
+      command,
+      announcedBy: by,
+      frames,
+      time: this.now(),
+      announcement,
+      mode: modeOf(announcement.kind),
+      targetAddress,
+      targetPort: announcement.port,
+      addressMismatch,
+      privateBehindNat: addressMismatch && announcement.address !== null && isPrivateAddress(announcement.address) && !isPrivateAddress(sender),
+      refused: false,
+      connections: [],
+      transfers: [],
+    };
+    this.record.setups.push(setup);
+    const what = `${announcement.kind === 'PASV' ? '227' : announcement.kind === 'EPSV' ? '229' : announcement.kind === 'LPSV' ? '228' : announcement.kind}`;
+    if (announcement.problems.length > 0) {
+      this.finding(`ftp.setup.malformed`, 'warning', `${what} is malformed: ${announcement.problems.join('; ')}`, frames);
+    }
+    if (setup.privateBehindNat) {
+      this.finding('ftp.setup.private-address', 'warning',
+        `${what} announces the private address ${announcement.address} while the ${by} is ${sender}: it sits behind NAT and nothing rewrote the text`, frames);
+    } else if (addressMismatch) {
+      this.finding('ftp.setup.address-mismatch', 'note',
+        `${what} announces ${announcement.address}, not the ${by}'s own address ${sender} (NAT, a third party, or a bounce attempt)`, frames);
+    }
+    this.hooks.setupAnnounced(this.record, setup);
+  }
+
+  private requestTransfer(command: CommandRecord): void {
+    const setup = this.record.setups[this.record.setups.length - 1] ?? null;
+    const transfer: TransferRecord = {
+      id: this.record.transfers.length + 1,
+      command,
+      cwd: this.record.cwd,
+      type: this.record.type,
+      setup,
+      dataConnection: null,
+      match: null,
+      expectedSize: this.lastSize !== null && this.lastSize.path === command.argument ? this.lastSize.size : null,
+      direction: UPLOAD_COMMANDS.has(command.command) ? 'upload' : 'download',
+    };
+    this.record.transfers.push(transfer);
+    if (setup) setup.transfers.push(transfer);
+    this.hooks.transferRequested(this.record, transfer);
+  }
+
+  private transferOf(command: CommandRecord): TransferRecord | undefined {
+    return this.record.transfers.findLast((transfer) => transfer.command === command);
+  }
+
+  private startTls(frame: FrameRef, how: 'auth-tls' | 'implicit'): void {
+    this.record.tls = { frame, how };
+    this.finding('ftp.tls', 'note',
+      how === 'implicit'
+        ? 'implicit FTPS (port 990): the control channel is encrypted, so neither ftpcap nor the kernel helper can read it'
+        : 'AUTH TLS accepted: from here on the control channel is encrypted, so neither ftpcap nor the kernel helper can read PORT/PASV',
+      [frame]);
+  }
+}
+
+function modeOf(kind: Announcement['kind']): TransferMode {
+  switch (kind) {
+    case 'PORT': return 'active';
+    case 'PASV': return 'passive';
+    case 'EPRT': return 'extended-active';
+    case 'EPSV': return 'extended-passive';
+    case 'LPRT': return 'long-active';
+    case 'LPSV': return 'long-passive';
+  }
+}
+
+/** The working directory after a CWD, as far as the text tells (servers may resolve links differently). */
+export function resolvePath(cwd: string | null, argument: string): string | null {
+  const target = argument.trim();
+  if (target.startsWith('/')) return normalize(target);
+  if (cwd === null) return null;
+  return normalize(`${cwd.endsWith('/') ? cwd : `${cwd}/`}${target}`);
+}
+
+function normalize(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length)}…`;
+}

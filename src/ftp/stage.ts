@@ -1,0 +1,152 @@
+/**
+ * The FTP stage as the TCP table sees it: one observer per new connection. A connection
+ * is a data connection (claimed by the linker, count-only from its first packet), a
+ * control session (by port, or by content after a short sniff), or neither (count-only
+ * as soon as that is clear, so its payload is never looked at again).
+ */
+import type { FindingSink } from '../findings.js';
+import type { Connection, ConnectionObserver, Direction } from '../tcp/types.js';
+import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
+import { DataChannelLinker } from './linkage.js';
+import { FtpSession } from './session.js';
+
+/** Bytes of each direction looked at before deciding a connection is not FTP. */
+export const SNIFF_BYTES = 512;
+
+export interface FtpStageOptions {
+  /** Server ports treated as FTP control whatever the content. */
+  controlPorts: readonly number[];
+  showCredentials: boolean;
+  findings: FindingSink;
+}
+
+interface SniffChunk {
+  direction: Direction;
+  bytes: Uint8Array | null;
+  gap: number;
+  fileIndex: number;
+  frame: number;
+}
+
+export class FtpStage {
+  readonly sessions: FtpSession[] = [];
+  readonly linker: DataChannelLinker;
+  private readonly controlPorts: ReadonlySet<number>;
+
+  constructor(private readonly options: FtpStageOptions) {
+    this.controlPorts = new Set(options.controlPorts);
+    this.linker = new DataChannelLinker(options.findings);
+  }
+
+  /** The observer for a new connection; `fallback` is what count-only connections keep. */
+  observe(connection: Connection, fallback: ConnectionObserver | null): ConnectionObserver | null {
+    if (this.linker.claim(connection)) return fallback;
+    if (this.controlPorts.has(connection.server.port) || connection.server.port === 990) {
+      return this.startSession(connection, 'port', fallback);
+    }
+    return this.sniff(connection, fallback);
+  }
+
+  private startSession(connection: Connection, evidence: FtpEvidence, fallback: ConnectionObserver | null): ConnectionObserver {
+    const linker = this.linker;
+    const session = new FtpSession(this.sessions.length + 1, connection, evidence, {
+      findings: this.options.findings,
+      showCredentials: this.options.showCredentials,
+      setupAnnounced: (record, setup) => linker.setupAnnounced(record, setup),
+      transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
+    });
+    this.sessions.push(session);
+    return {
+      segment: forwardSegment(fallback),
+      data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
+        session.data(direction, bytes, fileIndex, frame);
+        // Encrypted from here on: stop paying for reassembly of bytes nobody can read.
+        if (session.encrypted) conn.observer = endOnly(session, fallback);
+      },
+      gap(_conn: Connection, direction: Direction, length: number): void {
+        session.gap(direction, length);
+      },
+      end(conn: Connection): void {
+        session.end();
+        fallback?.end?.(conn);
+      },
+    };
+  }
+
+  private sniff(connection: Connection, fallback: ConnectionObserver | null): ConnectionObserver {
+    const chunks: SniffChunk[] = [];
+    const seen: [number, number] = [0, 0];
+    const text: [string, string] = ['', ''];
+    // Decide once: FTP (replay what was seen into a new session) or count-only.
+    const settle = (conn: Connection, atEnd: boolean, current: SniffChunk | null): boolean => {
+      const client = firstLine(text[0], atEnd);
+      const server = firstLine(text[1], atEnd);
+      const serverSpeaksOther = server !== null && !isReplyLine(server);
+      const clientGaveUp = client === null && seen[0] >= SNIFF_BYTES;
+      // A side that sent a full sniff window without a line feed is not speaking FTP.
+      const serverGaveUp = server === null && seen[1] >= SNIFF_BYTES;
+      const evidence = serverSpeaksOther ? null : classifyFirstLines(client, server);
+      if (evidence !== null) {
+        const observer = this.startSession(conn, evidence, fallback);
+        conn.observer = observer;
+        for (const chunk of chunks) {
+          if (chunk.bytes) observer.data!(conn, chunk.direction, chunk.bytes, chunk.fileIndex, chunk.frame);
+          else observer.gap!(conn, chunk.direction, chunk.gap);
+        }
+        if (current?.bytes) observer.data!(conn, current.direction, current.bytes, current.fileIndex, current.frame);
+        if (atEnd) observer.end!(conn);
+        return true;
+      }
+      if (!atEnd && client === null && !clientGaveUp && !serverSpeaksOther && !serverGaveUp) return false;
+      conn.observer = fallback;
+      if (atEnd) fallback?.end?.(conn);
+      return true;
+    };
+    return {
+      segment: forwardSegment(fallback),
+      data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
+        const take = Math.min(SNIFF_BYTES - seen[direction], bytes.length);
+        seen[direction] += bytes.length;
+        if (take > 0) text[direction] += latin1(bytes, take);
+        if (settle(conn, false, { direction, bytes, gap: 0, fileIndex, frame })) return;
+        // Copied: the view is valid only during this call, and a session may need it replayed.
+        chunks.push({ direction, bytes: bytes.slice(), gap: 0, fileIndex, frame });
+      },
+      gap(_conn: Connection, direction: Direction, length: number): void {
+        chunks.push({ direction, bytes: null, gap: length, fileIndex: 0, frame: 0 });
+      },
+      end(conn: Connection): void {
+        settle(conn, true, null);
+      },
+    };
+  }
+}
+
+/** The segment view belongs to whoever else watches the connection (the helper model): pass it on. */
+function forwardSegment(fallback: ConnectionObserver | null): ConnectionObserver['segment'] {
+  const segment = fallback?.segment;
+  return segment ? (conn, seg) => segment.call(fallback, conn, seg) : undefined;
+}
+
+function endOnly(session: FtpSession, fallback: ConnectionObserver | null): ConnectionObserver {
+  return {
+    segment: forwardSegment(fallback),
+    end(conn: Connection): void {
+      session.end();
+      fallback?.end?.(conn);
+    },
+  };
+}
+
+/** The first line a side sent; at the end of the connection, whatever it sent. */
+function firstLine(text: string, atEnd: boolean): string | null {
+  const newline = text.indexOf('\n');
+  if (newline >= 0) return text.slice(0, newline + 1);
+  return atEnd && text.length > 0 ? text : null;
+}
+
+function latin1(bytes: Uint8Array, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += String.fromCharCode(bytes[i]!);
+  return out;
+}

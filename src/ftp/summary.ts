@@ -1,0 +1,253 @@
+/**
+ * Turns the FTP stage's live records into the plain report model, and, at the end of
+ * the trace, reports what could not be linked: transfers with no data connection,
+ * setups nobody used, and connections that look like data but match no setup.
+ */
+import type {
+  CommandReport,
+  DataConnectionReport,
+  HelperVerdictReport,
+  ReplyReport,
+  SessionReport,
+  SetupReport,
+  Timestamp,
+  TransferReport,
+} from '../analysis.js';
+import type { Finding, FindingSink } from '../findings.js';
+import type { Connection, Endpoint } from '../tcp/types.js';
+import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferRecord } from './model.js';
+
+export function endpointText(endpoint: Endpoint): string {
+  return endpoint.ipVersion === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+function addressPort(address: string | null, port: number | null): string | null {
+  if (address === null || port === null) return null;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export function timestampOf(seconds: number): Timestamp {
+  const sec = Math.floor(seconds);
+  let nsec = Math.round((seconds - sec) * 1e6) * 1000;
+  if (nsec >= 1e9) nsec = 1e9 - 1000;
+  return { sec, nsec };
+}
+
+function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
+  const last = reply.frames[reply.frames.length - 1] ?? { fileIndex: 0, frame: 0 };
+  return {
+    code: reply.code,
+    text: reply.text,
+    fileIndex: reply.frames[0]?.fileIndex ?? 0,
+    frame: reply.frames[0]?.frame ?? last.frame,
+    responseTime: since === null ? null : Math.max(0, reply.time - since),
+  };
+}
+
+function commandReport(command: CommandRecord): CommandReport {
+  return {
+    fileIndex: command.frames[0]?.fileIndex ?? 0,
+    frame: command.frames[0]?.frame ?? 0,
+    frames: command.frames.map((ref) => ref.frame),
+    time: command.time,
+    command: command.command,
+    argument: command.argument,
+    reply: command.reply ? replyReport(command.reply, command.time) : null,
+    preliminary: command.preliminary.map((reply) => replyReport(reply, command.time)),
+  };
+}
+
+function setupReport(setup: SetupRecord): SetupReport {
+  const frame = setup.frames[0] ?? { fileIndex: 0, frame: 0 };
+  const passive = setup.announcedBy === 'server';
+  return {
+    id: setup.id,
+    fileIndex: frame.fileIndex,
+    frame: frame.frame,
+    command: setup.command.command,
+    replyCode: passive ? ({ PASV: 227, EPSV: 229, LPSV: 228 } as Record<string, number>)[setup.announcement.kind] ?? null : null,
+    mode: setup.mode,
+    address: setup.announcement.address,
+    port: setup.announcement.port,
+    target: addressPort(setup.targetAddress, setup.targetPort),
+    wellFormed: setup.announcement.problems.length === 0,
+    problems: setup.announcement.problems,
+    addressMismatch: setup.addressMismatch,
+    privateBehindNat: setup.privateBehindNat,
+    refused: setup.refused,
+    connections: setup.connections.map((connection) => connection.id),
+  };
+}
+
+function dataReport(transfer: TransferRecord): DataConnectionReport | null {
+  const connection = transfer.dataConnection;
+  if (connection === null) return null;
+  return {
+    connection: connection.id,
+    client: endpointText(connection.client),
+    server: endpointText(connection.server),
+    fileIndex: connection.firstFileIndex,
+    firstFrame: connection.firstFrame,
+    lastFileIndex: connection.lastFileIndex,
+    lastFrame: connection.lastFrame,
+    end: connection.end,
+    match: transfer.match,
+  };
+}
+
+/** Payload bytes the transfer moved: what the sending side of the data connection sent. */
+function transferBytes(transfer: TransferRecord, session: SessionRecord): number | null {
+  const connection = transfer.dataConnection;
+  if (connection === null) return null;
+  const serverHostIsInitiator = connection.client.address === session.connection.server.address &&
+    connection.server.address !== session.connection.server.address;
+  const senderIsInitiator = transfer.direction === 'download' ? serverHostIsInitiator : !serverHostIsInitiator;
+  const [fromInitiator, fromAcceptor] = connection.stats;
+  const bytes = senderIsInitiator ? fromInitiator.bytes : fromAcceptor.bytes;
+  // Unknown orientation (both NAT'd): the busier side is the one that carried the file.
+  return bytes > 0 ? bytes : Math.max(fromInitiator.bytes, fromAcceptor.bytes);
+}
+
+function transferStatus(transfer: TransferRecord, bytes: number | null): { status: string; complete: boolean } {
+  const reply = transfer.command.reply;
+  if (reply === null) return { status: transfer.dataConnection ? 'no-reply' : 'no-data-connection', complete: false };
+  if (reply.code === 425) return { status: 'no-data-connection', complete: false };
+  if (reply.code === 426) return { status: 'aborted', complete: false };
+  if (reply.code >= 400) return { status: 'failed', complete: false };
+  const connection = transfer.dataConnection;
+  const sizeOk = transfer.expectedSize === null || bytes === transfer.expectedSize;
+  const closedCleanly = connection !== null && (connection.end === 'fin' || connection.end === 'half-closed');
+  const complete = (reply.code === 226 || reply.code === 250) && closedCleanly && sizeOk;
+  if (complete) return { status: 'ok', complete };
+  if (connection === null) return { status: 'no-data-connection', complete: false };
+  return { status: sizeOk ? 'unclean-close' : 'short', complete: false };
+}
+
+/** How the report stage learns each transfer's helper verdict (the helper stage comes after this one). */
+export type HelperVerdictLookup = (transfer: TransferRecord) => HelperVerdictReport | null;
+
+function transferReport(transfer: TransferRecord, session: SessionRecord, helperOf: HelperVerdictLookup): TransferReport {
+  const bytes = transferBytes(transfer, session);
+  const connection = transfer.dataConnection;
+  const duration = connection ? connection.lastTime - connection.firstTime : null;
+  const { status, complete } = transferStatus(transfer, bytes);
+  return {
+    id: transfer.id,
+    session: session.id,
+    fileIndex: transfer.command.frames[0]?.fileIndex ?? 0,
+    frame: transfer.command.frames[0]?.frame ?? 0,
+    command: transfer.command.command,
+    argument: transfer.command.argument,
+    cwd: transfer.cwd,
+    type: transfer.type,
+    mode: transfer.setup?.mode ?? null,
+    setup: transfer.setup ? setupReport(transfer.setup) : null,
+    data: dataReport(transfer),
+    bytes,
+    expectedSize: transfer.expectedSize,
+    duration,
+    rate: duration !== null && duration > 0 && bytes !== null ? bytes / duration : null,
+    reply: transfer.command.reply ? replyReport(transfer.command.reply, transfer.command.time) : null,
+    status,
+    complete,
+    helper: helperOf(transfer),
+  };
+}
+
+export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLookup = () => null): SessionReport {
+  const connection = session.connection;
+  return {
+    id: session.id,
+    connection: connection.id,
+    client: endpointText(connection.client),
+    server: endpointText(connection.server),
+    evidence: session.evidence,
+    fileIndex: connection.firstFileIndex,
+    firstFrame: connection.firstFrame,
+    lastFrame: connection.lastFrame,
+    start: timestampOf(connection.firstTime),
+    end: timestampOf(connection.lastTime),
+    user: session.user,
+    password: session.password,
+    login: session.login,
+    tls: session.tls ? { fileIndex: session.tls.frame.fileIndex, frame: session.tls.frame.frame, how: session.tls.how } : null,
+    greeting: session.greeting ? replyReport(session.greeting, null) : null,
+    commands: session.commands.map(commandReport),
+    unsolicited: session.unsolicited.map((reply) => replyReport(reply, null)),
+    setups: session.setups.map(setupReport),
+    transfers: session.transfers.map((transfer) => transferReport(transfer, session, helperOf)),
+    cwd: session.cwd,
+  };
+}
+
+/** A data connection opening this long after its session ended is not counted as its data. */
+const DATA_AFTER_SESSION_SECONDS = 60;
+
+/**
+ * End-of-trace findings about linkage. `connections` are all connections the analysis
+ * kept; `isClaimed` tells which the linker tied to a setup.
+ */
+export function linkageFindings(
+  sessions: readonly SessionRecord[],
+  connections: readonly Connection[],
+  isClaimed: (connection: Connection) => boolean,
+  emit: FindingSink,
+): void {
+  const controls = new Set(sessions.map((session) => session.connection));
+  for (const session of sessions) {
+    for (const transfer of session.transfers) {
+      if (transfer.dataConnection !== null) continue;
+      const reply = transfer.command.reply;
+      const why = transfer.setup === null
+        ? 'no PORT/PASV/EPRT/EPSV came before it'
+        : transfer.setup.announcement.port === null
+          ? 'its setup announced no readable port'
+          : `nothing connected to ${addressPort(transfer.setup.targetAddress, transfer.setup.targetPort)}`;
+      const frames = [...transfer.command.frames, ...(reply ? reply.frames.slice(0, 1) : [])];
+      emit(finding(session, 'ftp.transfer.no-data-connection', reply && reply.code >= 400 ? 'error' : 'warning',
+        `${transfer.command.command} ${transfer.command.argument}: no data connection in the trace (${why})` +
+          (reply ? `; the server replied ${reply.code} ${reply.text}` : ''), frames));
+    }
+    for (const setup of session.setups) {
+      if (setup.connections.length > 0 || setup.refused || setup.transfers.length > 0) continue;
+      emit(finding(session, 'ftp.setup.unused', 'info',
+        `${setup.command.command} announced ${addressPort(setup.targetAddress, setup.targetPort) ?? 'nothing readable'}, and no transfer or connection used it`, setup.frames));
+    }
+  }
+  for (const connection of connections) {
+    if (controls.has(connection) || isClaimed(connection)) continue;
+    const session = sessions.find((candidate) => looksLikeDataOf(connection, candidate.connection));
+    if (!session) continue;
+    emit(finding(session, 'ftp.data.unlinked', 'warning',
+      `connection ${endpointText(connection.client)} → ${endpointText(connection.server)} looks like FTP data but matches no setup: ${nearestCandidate(connection, session)}`,
+      [{ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }], connection.id));
+  }
+}
+
+/** Between the two hosts of a control session, or from port 20, while the session lived. */
+function looksLikeDataOf(connection: Connection, control: Connection): boolean {
+  const hosts = [control.client.address, control.server.address];
+  const sameHosts = hosts.includes(connection.client.address) && hosts.includes(connection.server.address) &&
+    connection.client.address !== connection.server.address;
+  const fromPort20 = connection.client.port === 20 && connection.server.address === control.client.address;
+  if (!sameHosts && !fromPort20) return false;
+  return connection.firstTime >= control.firstTime && connection.firstTime <= control.lastTime + DATA_AFTER_SESSION_SECONDS;
+}
+
+function nearestCandidate(connection: Connection, session: SessionRecord): string {
+  const setups = session.setups.filter((setup) => setup.time <= connection.firstTime && setup.targetPort !== null);
+  if (setups.length === 0) return 'the session announced no data endpoint before it opened';
+  const nearest = setups.reduce((best, setup) =>
+    Math.abs(setup.targetPort! - connection.server.port) < Math.abs(best.targetPort! - connection.server.port) ? setup : best);
+  const target = addressPort(nearest.targetAddress, nearest.targetPort);
+  const frame = nearest.frames[0]?.frame ?? 0;
+  if (nearest.refused) return `the nearest setup (${nearest.command.command} in frame ${frame}, ${target}) was refused by the server`;
+  if (nearest.targetPort !== connection.server.port) {
+    return `the nearest setup (${nearest.command.command} in frame ${frame}) announced ${target}, the connection went to port ${connection.server.port}`;
+  }
+  return `the nearest setup (${nearest.command.command} in frame ${frame}) announced ${target}, the connection went to ${endpointText(connection.server)} from ${endpointText(connection.client)}`;
+}
+
+function finding(session: SessionRecord, code: string, severity: Finding['severity'], message: string, frames: Finding['frames'], connection?: number): Finding {
+  return { code, severity, message, frames, session: session.id, ...(connection !== undefined ? { connection } : {}) };
+}

@@ -1,0 +1,97 @@
+/**
+ * The conntrack expectation table as the FTP helper uses it (kernel-ftp-helper.md §2
+ * step 7): one expectation per control connection (a newer one evicts the older), a
+ * clash with another control connection's identical expectation drops the packet,
+ * single use, 300 s timeout, gone with the master.
+ */
+
+/** nf_ct_ftp expect policy: max_expected = 1, timeout = 5 * 60 s. */
+export const FTP_MAX_EXPECTED = 1;
+export const FTP_EXPECT_TIMEOUT_SECONDS = 300;
+
+export type ExpectationState = 'pending' | 'used' | 'replaced' | 'expired';
+
+export interface Expectation {
+  /** Control connection (master) id. */
+  master: number;
+  /** FTP session id, filled by the report stage. */
+  session?: number;
+  fileIndex: number;
+  frame: number;
+  time: number;
+  /** What `conntrack -L expect` shows: source, destination, destination port (any source port). */
+  src: string;
+  dst: string;
+  dport: number;
+  state: ExpectationState;
+  /** Connection id of the data connection that used it. */
+  usedBy: number | null;
+  /** Frame of the setup that replaced it. */
+  replacedBy: number | null;
+}
+
+function key(src: string, dst: string, dport: number): string {
+  return `${src}>${dst}:${dport}`;
+}
+
+export class ExpectationTable {
+  /** Every expectation ever registered, in order (the report lists them). */
+  readonly all: Expectation[] = [];
+  private readonly live = new Map<string, Expectation>();
+  private readonly byMaster = new Map<number, Expectation>();
+  private lastExpiry = -Infinity;
+
+  /**
+   * nf_ct_expect_related(): returns 'added', or 'clash' when another master holds the
+   * same tuple (-EBUSY: the helper drops the packet).
+   */
+  register(candidate: Omit<Expectation, 'state' | 'usedBy' | 'replacedBy'>): 'added' | 'clash' {
+    this.expire(candidate.time);
+    const tupleKey = key(candidate.src, candidate.dst, candidate.dport);
+    const existing = this.live.get(tupleKey);
+    if (existing && existing.master !== candidate.master && !this.timedOut(existing, candidate.time)) return 'clash';
+    const previous = this.byMaster.get(candidate.master);
+    if (previous) {
+      // Identical re-registration (a retransmitted PORT) or a newer setup: the old one goes.
+      previous.state = 'replaced';
+      previous.replacedBy = candidate.frame;
+      this.live.delete(key(previous.src, previous.dst, previous.dport));
+    }
+    const expectation: Expectation = { ...candidate, state: 'pending', usedBy: null, replacedBy: null };
+    this.all.push(expectation);
+    this.live.set(tupleKey, expectation);
+    this.byMaster.set(candidate.master, expectation);
+    return 'added';
+  }
+
+  /** A new connection src → dst:dport: the expectation it matches becomes used (RELATED). */
+  consume(src: string, dst: string, dport: number, time: number, connection: number): Expectation | null {
+    this.expire(time);
+    const tupleKey = key(src, dst, dport);
+    const expectation = this.live.get(tupleKey);
+    if (!expectation || this.timedOut(expectation, time)) return null;
+    expectation.state = 'used';
+    expectation.usedBy = connection;
+    this.live.delete(tupleKey);
+    this.byMaster.delete(expectation.master);
+    return expectation;
+  }
+
+  private timedOut(expectation: Expectation, now: number): boolean {
+    return now - expectation.time > FTP_EXPECT_TIMEOUT_SECONDS;
+  }
+
+  /** Drops expectations older than the timeout, as the trace's clock passes them. */
+  expire(now: number): void {
+    // Once per trace second is enough: timeouts are 300 s, and consume() runs per new connection.
+    if (this.live.size === 0 || now - this.lastExpiry < 1) return;
+    this.lastExpiry = now;
+    for (const [tupleKey, expectation] of this.live) {
+      if (this.timedOut(expectation, now)) {
+        expectation.state = 'expired';
+        this.live.delete(tupleKey);
+        this.byMaster.delete(expectation.master);
+      }
+    }
+  }
+}

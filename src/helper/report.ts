@@ -1,0 +1,136 @@
+/**
+ * The helper model's output: the expectation table as `conntrack -L expect` would have
+ * shown it over time, the packets it dropped, the setups it ignored, and a verdict per
+ * transfer with findings for every miss.
+ */
+import type { HelperReport, HelperVerdictReport } from '../analysis.js';
+import type { Finding, FindingSink } from '../findings.js';
+import type { SessionRecord, TransferRecord } from '../ftp/model.js';
+import { HelperAction } from './conntrack-ftp.js';
+import type { HelperStage } from './stage.js';
+import { setupVerdict, transferVerdict, type HelperVerdict } from './verdict.js';
+
+export function verdictReport(verdict: HelperVerdict | null): HelperVerdictReport | null {
+  if (verdict === null) return null;
+  return {
+    verdict: verdict.verdict,
+    reason: verdict.reason,
+    message: verdict.message,
+    frames: verdict.frames,
+    fix: verdict.fix,
+    related: verdict.related,
+    rejected: verdict.rejected,
+  };
+}
+
+export function helperReport(helper: HelperStage, sessions: readonly SessionRecord[]): HelperReport {
+  const sessionOf = new Map<number, number>();
+  for (const session of sessions) sessionOf.set(session.connection.id, session.id);
+  const drops: HelperReport['drops'] = [];
+  for (const trace of helper.controls.values()) {
+    const seen = new Set<string>();
+    for (const record of trace.segments) {
+      if (record.action !== HelperAction.DroppedPartial && !record.clash) continue;
+      const key = `${record.direction}:${record.seq}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const copies = trace.segments.filter((other) => other !== record && other.direction === record.direction && other.seq === record.seq &&
+        (other.action === HelperAction.DroppedPartial || other.clash));
+      drops.push({
+        fileIndex: record.fileIndex,
+        frame: record.frame,
+        session: sessionOf.get(trace.connection.id) ?? null,
+        reason: record.clash ? 'cannot add expectation (clash with another control connection)' : `partial matching of '${record.pattern}'`,
+        retransmissions: copies.map((copy) => copy.frame),
+        inferred: false,
+      });
+    }
+  }
+  drops.push(...silentReplyDrops(helper, sessions));
+  const ignored: HelperReport['ignored'] = [];
+  for (const session of sessions) {
+    for (const setup of session.setups) {
+      const verdict = setupVerdict(session, setup, null, helper);
+      if (verdict && verdict.verdict === 'ignored') {
+        const frame = verdict.frames[verdict.frames.length - 1] ?? setup.frames[0]!;
+        ignored.push({ fileIndex: frame.fileIndex, frame: frame.frame, session: session.id, reason: verdict.reason, message: verdict.message });
+      }
+    }
+  }
+  return {
+    ports: [...helper.options.ports],
+    loose: helper.options.loose,
+    kernel: helper.options.kernel,
+    expectations: helper.expectations.all.map((expectation) => ({
+      fileIndex: expectation.fileIndex,
+      frame: expectation.frame,
+      session: sessionOf.get(expectation.master) ?? null,
+      src: expectation.src,
+      dst: expectation.dst,
+      dport: expectation.dport,
+      state: expectation.state,
+      usedBy: expectation.usedBy,
+    })),
+    drops,
+    ignored,
+  };
+}
+
+/** Verdicts per transfer, and a finding for each transfer the helper would have failed. */
+export function transferVerdicts(
+  helper: HelperStage,
+  sessions: readonly SessionRecord[],
+  emit: FindingSink,
+): Map<TransferRecord, HelperVerdict | null> {
+  const verdicts = new Map<TransferRecord, HelperVerdict | null>();
+  for (const session of sessions) {
+    for (const transfer of session.transfers) {
+      const verdict = transferVerdict(session, transfer, helper);
+      verdicts.set(transfer, verdict);
+      if (verdict === null || verdict.verdict === 'expected') continue;
+      const finding: Finding = {
+        code: `helper.${verdict.verdict}`,
+        severity: verdict.rejected ? 'error' : 'warning',
+        message: `${[transfer.command.command, transfer.command.argument].filter(Boolean).join(' ')}: ${verdict.message}${verdict.fix ? `. Fix: ${verdict.fix}` : ''}`,
+        frames: verdict.frames,
+        session: session.id,
+      };
+      emit(finding);
+    }
+  }
+  return verdicts;
+}
+
+/** How long the trace must go on after a PASV/EPSV with no reply before we call the reply dropped. */
+export const SILENT_REPLY_SECONDS = 0.5;
+
+/**
+ * A helper on the server's own host drops a partial 227/229 inside the server's output
+ * path, so it never reaches the wire and the session hangs (kernel-ftp-helper.md §6).
+ * The capture then shows a PASV/EPSV that the server acknowledged and never answered,
+ * while the trace went on: an inferred drop, marked as such.
+ */
+function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[]): HelperReport['drops'] {
+  const drops: HelperReport['drops'] = [];
+  for (const session of sessions) {
+    const trace = helper.controls.get(session.connection.id);
+    if (!trace || session.tls !== null) continue;
+    for (const command of session.commands) {
+      if (command.reply !== null || command.preliminary.length > 0) continue;
+      if (command.command !== 'PASV' && command.command !== 'EPSV') continue;
+      const sentAt = command.time;
+      const serverSpokeAfter = trace.segments.some((record) => record.direction === 1 && record.time > sentAt);
+      if (serverSpokeAfter || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;
+      const frame = command.frames[command.frames.length - 1]!;
+      drops.push({
+        fileIndex: frame.fileIndex,
+        frame: frame.frame,
+        session: session.id,
+        reason: `${command.command} was never answered: a helper on the server's host drops a malformed ${command.command === 'PASV' ? '227' : '229'} reply before it reaches the wire (inferred)`,
+        retransmissions: [],
+        inferred: true,
+      });
+    }
+  }
+  return drops;
+}

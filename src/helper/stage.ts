@@ -1,0 +1,153 @@
+/**
+ * The helper model as a TCP-table consumer. Control connections the helper is attached
+ * to (server port in --helper-ports: what an nft `ct helper set` / iptables `CT --helper`
+ * rule selects) get the per-segment view and run nf_conntrack_ftp's algorithm; every new
+ * connection is checked against the expectation table, as conntrack does for a new
+ * conntrack, and consumes the expectation it matches.
+ */
+import { parseAddress, formatAddress } from '../decode/address.js';
+import { TCP_SYN } from '../decode/packet.js';
+import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
+import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, type Pattern } from './conntrack-ftp.js';
+import { ExpectationTable, type Expectation } from './expectations.js';
+import type { KernelProfile } from './parsers.js';
+
+export interface HelperOptions {
+  /** Server ports a CT rule attaches the helper to (default 21). */
+  ports: readonly number[];
+  /** The nf_conntrack_ftp `loose` module parameter. */
+  loose: boolean;
+  kernel: KernelProfile;
+}
+
+/** Control segments remembered per connection for the verdicts (control traffic is small). */
+export const MAX_HELPER_SEGMENTS_PER_CONNECTION = 200_000;
+
+/** What the helper did with one payload-bearing control segment. */
+export interface HelperSegmentRecord {
+  fileIndex: number;
+  frame: number;
+  time: number;
+  /** 0 = ORIGINAL (client → server), 1 = REPLY. */
+  direction: number;
+  seq: number;
+  length: number;
+  action: HelperAction;
+  pattern: Pattern | null;
+  /** The expectation this segment registered (Matched), or null. */
+  expectation: Expectation | null;
+  /** Matched, but another control connection held the same expectation: dropped. */
+  clash: boolean;
+  /** The segment's payload does not end in LF: the next one in this direction will not be parsed. */
+  endsWithoutNewline: boolean;
+}
+
+export interface ControlTrace {
+  connection: Connection;
+  segments: HelperSegmentRecord[];
+}
+
+interface AttachedState {
+  trace: ControlTrace;
+  helper: FtpConntrackHelper;
+  seenReply: boolean;
+  sources: [Uint8Array, Uint8Array];
+  ipVersion: number;
+}
+
+export class HelperStage {
+  readonly expectations = new ExpectationTable();
+  readonly controls = new Map<number, ControlTrace>();
+  /** Data connections that found an expectation (RELATED), by connection id. */
+  readonly related = new Map<number, Expectation>();
+  private readonly ports: ReadonlySet<number>;
+
+  constructor(readonly options: HelperOptions) {
+    this.ports = new Set(options.ports);
+  }
+
+  isAttached(connection: Connection): boolean {
+    return this.ports.has(connection.server.port);
+  }
+
+  /** Called once per new connection, before any of its segments. */
+  observe(connection: Connection): ConnectionObserver | null {
+    if (connection.handshake) {
+      const used = this.expectations.consume(connection.client.address, connection.server.address, connection.server.port,
+        connection.firstTime, connection.id);
+      if (used) this.related.set(connection.id, used);
+    }
+    if (!this.isAttached(connection)) return null;
+    const client = parseAddress(connection.client.address);
+    const server = parseAddress(connection.server.address);
+    if (client === null || server === null) return null;
+    const trace: ControlTrace = { connection, segments: [] };
+    this.controls.set(connection.id, trace);
+    // A capture that starts mid-session: the conntrack existed before it, and whether the
+    // first segment we see starts a line is unknown; we assume it does (SEQ_PICKUP).
+    const midStream = !connection.handshake;
+    const state: AttachedState = {
+      trace,
+      helper: new FtpConntrackHelper(this.options.loose, this.options.kernel, midStream),
+      seenReply: midStream,
+      sources: [client.bytes, server.bytes],
+      ipVersion: client.version,
+    };
+    // Expectations die with their master only when conntrack destroys it (TIME_WAIT, 120 s
+    // after the FIN), which the 300 s expectation timeout mostly covers; a FIN alone keeps them.
+    return { segment: (conn, segment) => this.segment(state, conn, segment) };
+  }
+
+  private segment(state: AttachedState, connection: Connection, segment: Segment): void {
+    const direction = segment.direction === 0 ? ORIGINAL : REPLY;
+    const helper = state.helper;
+    const action = helper.process({
+      direction,
+      seenReply: state.seenReply,
+      seq: segment.seq,
+      buffer: segment.buffer,
+      payloadOffset: segment.payloadOffset,
+      payloadLength: segment.payloadLength,
+      source: state.sources[direction]!,
+      ipVersion: state.ipVersion,
+    });
+    if (direction === REPLY) state.seenReply = true;
+    if (segment.payloadLength === 0 || (segment.flags & TCP_SYN) !== 0) return;
+    const time = segment.tsSec + segment.tsNsec / 1e9;
+    let expectation: Expectation | null = null;
+    let clash = false;
+    if (action === HelperAction.Matched) {
+      const match = helper.match;
+      // The expectation runs the other way: from the peer of the announcing side to the announced address.
+      const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
+      const announced = formatAddress(match.address, 0, state.ipVersion);
+      const candidate = {
+        master: connection.id,
+        fileIndex: segment.fileIndex,
+        frame: segment.frame,
+        time,
+        src,
+        dst: announced,
+        dport: match.port,
+      };
+      if (this.expectations.register(candidate) === 'added') expectation = this.expectations.all[this.expectations.all.length - 1]!;
+      else clash = true;
+    }
+    const records = state.trace.segments;
+    if (records.length >= MAX_HELPER_SEGMENTS_PER_CONNECTION) return;
+    records.push({
+      fileIndex: segment.fileIndex,
+      frame: segment.frame,
+      time,
+      direction,
+      seq: segment.seq,
+      length: segment.payloadLength,
+      action,
+      pattern: action === HelperAction.DroppedPartial ? helper.partialPattern
+        : action === HelperAction.Matched || action === HelperAction.AddressMismatch ? helper.match.pattern : null,
+      expectation,
+      clash,
+      endsWithoutNewline: segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a,
+    });
+  }
+}

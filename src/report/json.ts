@@ -1,0 +1,192 @@
+import type { Analysis, CaptureReport, ConnectionReport, ReplyReport, SessionReport, SetupReport, TransferReport } from '../analysis.js';
+import type { Finding } from '../findings.js';
+import { epochSeconds, isoTime } from './format.js';
+
+/**
+ * Plain objects with stable field names (the JSON contract). A frame is always the
+ * Wireshark frame number; when several files were read, `file` names the one it is in.
+ */
+export function captureJson(capture: CaptureReport): object {
+  return {
+    files: capture.files.map((file) => ({
+      path: file.path,
+      format: file.format,
+      compression: file.compression,
+      linkTypes: file.linkTypes,
+      frames: file.frames,
+      bytes: file.bytes,
+      first: isoTime(file.first),
+      last: isoTime(file.last),
+      ...(file.comments.length > 0 ? { comments: file.comments } : {}),
+      error: file.error,
+    })),
+    formats: capture.formats,
+    linkTypes: capture.linkTypes,
+    frames: capture.frames,
+    bytes: capture.bytes,
+    first: isoTime(capture.first),
+    last: isoTime(capture.last),
+    firstEpoch: capture.first ? epochSeconds(capture.first) : null,
+    lastEpoch: capture.last ? epochSeconds(capture.last) : null,
+    durationSeconds: capture.first && capture.last ? epochSeconds(capture.last) - epochSeconds(capture.first) : 0,
+  };
+}
+
+function fileField(fileIndex: number, analysis: Analysis): object {
+  return analysis.capture.files.length > 1 ? { file: analysis.capture.files[fileIndex]?.path } : {};
+}
+
+export function connectionJson(connection: ConnectionReport, analysis: Analysis): object {
+  return {
+    id: connection.id,
+    client: connection.client,
+    server: connection.server,
+    roleEvidence: connection.roleEvidence,
+    ...fileField(connection.fileIndex, analysis),
+    firstFrame: connection.firstFrame,
+    lastFrame: connection.lastFrame,
+    start: isoTime(connection.first),
+    end: isoTime(connection.last),
+    handshake: connection.handshake,
+    state: connection.end,
+    segments: { client: connection.segments[0], server: connection.segments[1] },
+    bytes: { client: connection.bytes[0], server: connection.bytes[1] },
+    retransmittedBytes: { client: connection.retransmittedBytes[0], server: connection.retransmittedBytes[1] },
+    missingBytes: { client: connection.missingBytes[0], server: connection.missingBytes[1] },
+    service: connection.service,
+    serviceEvidence: connection.serviceEvidence,
+  };
+}
+
+function replyJson(reply: ReplyReport | null, analysis: Analysis): object | null {
+  if (reply === null) return null;
+  return { code: reply.code, text: reply.text, frame: reply.frame, ...fileField(reply.fileIndex, analysis), responseTime: reply.responseTime };
+}
+
+function setupJson(setup: SetupReport, analysis: Analysis): object {
+  return {
+    id: setup.id,
+    frame: setup.frame,
+    ...fileField(setup.fileIndex, analysis),
+    command: setup.command,
+    replyCode: setup.replyCode,
+    mode: setup.mode,
+    address: setup.address,
+    port: setup.port,
+    target: setup.target,
+    wellFormed: setup.wellFormed,
+    problems: setup.problems,
+    addressMismatch: setup.addressMismatch,
+    privateBehindNat: setup.privateBehindNat,
+    refused: setup.refused,
+    connections: setup.connections,
+  };
+}
+
+export function transferJson(transfer: TransferReport, analysis: Analysis): object {
+  return {
+    id: transfer.id,
+    session: transfer.session,
+    frame: transfer.frame,
+    ...fileField(transfer.fileIndex, analysis),
+    command: transfer.command,
+    argument: transfer.argument,
+    cwd: transfer.cwd,
+    type: transfer.type,
+    mode: transfer.mode,
+    setup: transfer.setup ? setupJson(transfer.setup, analysis) : null,
+    announced: transfer.setup?.target ?? null,
+    data: transfer.data
+      ? {
+          connection: transfer.data.connection,
+          client: transfer.data.client,
+          server: transfer.data.server,
+          firstFrame: transfer.data.firstFrame,
+          lastFrame: transfer.data.lastFrame,
+          end: transfer.data.end,
+          match: transfer.data.match,
+        }
+      : null,
+    bytes: transfer.bytes,
+    expectedSize: transfer.expectedSize,
+    duration: transfer.duration,
+    rate: transfer.rate,
+    reply: replyJson(transfer.reply, analysis),
+    status: transfer.status,
+    complete: transfer.complete,
+  };
+}
+
+export function sessionJson(session: SessionReport, analysis: Analysis): object {
+  return {
+    id: session.id,
+    connection: session.connection,
+    client: session.client,
+    server: session.server,
+    evidence: session.evidence,
+    ...fileField(session.fileIndex, analysis),
+    firstFrame: session.firstFrame,
+    lastFrame: session.lastFrame,
+    start: isoTime(session.start),
+    end: isoTime(session.end),
+    user: session.user,
+    password: session.password,
+    login: session.login,
+    tls: session.tls ? { frame: session.tls.frame, how: session.tls.how } : false,
+    cwd: session.cwd,
+    greeting: replyJson(session.greeting, analysis),
+    commands: session.commands.map((command) => ({
+      frame: command.frame,
+      ...(command.frames.length > 1 ? { frames: command.frames } : {}),
+      ...fileField(command.fileIndex, analysis),
+      command: command.command,
+      argument: command.argument,
+      reply: replyJson(command.reply, analysis),
+      preliminary: command.preliminary.map((reply) => replyJson(reply, analysis)),
+    })),
+    unsolicited: session.unsolicited.map((reply) => replyJson(reply, analysis)),
+    setups: session.setups.map((setup) => setupJson(setup, analysis)),
+    transfers: session.transfers.map((transfer) => transferJson(transfer, analysis)),
+    findings: analysis.findings.filter((finding) => finding.session === session.id).map((finding) => findingJson(finding, analysis)),
+  };
+}
+
+export function findingJson(finding: Finding, analysis: Analysis): object {
+  const multi = analysis.capture.files.length > 1;
+  return {
+    code: finding.code,
+    severity: finding.severity,
+    message: finding.message,
+    frames: finding.frames.map((ref) => ref.frame),
+    ...(multi ? { files: finding.frames.map((ref) => analysis.capture.files[ref.fileIndex]?.path) } : {}),
+    ...(finding.session !== undefined ? { session: finding.session } : {}),
+    ...(finding.connection !== undefined ? { connection: finding.connection } : {}),
+  };
+}
+
+export function renderJson(analysis: Analysis): string {
+  const document = {
+    capture: captureJson(analysis.capture),
+    decode: analysis.decode,
+    connectionsTotal: analysis.connectionsTotal,
+    connections: analysis.connections.map((connection) => connectionJson(connection, analysis)),
+    sessions: analysis.sessions.map((session) => sessionJson(session, analysis)),
+    findings: analysis.findings.map((finding) => findingJson(finding, analysis)),
+    errors: analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** One JSON object per line, each with a `type`, for jq and log pipelines. */
+export function renderNdjson(analysis: Analysis): string {
+  const lines: string[] = [JSON.stringify({ type: 'capture', ...captureJson(analysis.capture), decode: analysis.decode })];
+  for (const connection of analysis.connections) lines.push(JSON.stringify({ type: 'connection', ...connectionJson(connection, analysis) }));
+  for (const session of analysis.sessions) {
+    const { transfers: _transfers, ...rest } = sessionJson(session, analysis) as { transfers: unknown };
+    lines.push(JSON.stringify({ type: 'session', ...rest }));
+    for (const transfer of session.transfers) lines.push(JSON.stringify({ type: 'transfer', ...transferJson(transfer, analysis) }));
+  }
+  for (const finding of analysis.findings) lines.push(JSON.stringify({ type: 'finding', ...findingJson(finding, analysis) }));
+  for (const error of analysis.errors) lines.push(JSON.stringify({ type: 'error', file: error.file, offset: error.offset, message: error.what }));
+  return `${lines.join('\n')}\n`;
+}

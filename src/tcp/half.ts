@@ -1,0 +1,471 @@
+/**
+ * One direction of a connection: sequence tracking, out-of-order runs, the stream view's
+ * delivery and gaps, and the byte accounting of count-only mode.
+ *
+ * Positions are "relative offsets" (rel): bytes since the start of the direction's stream
+ * (the byte after the SYN, or the first payload seen on a mid-stream pickup). They are plain
+ * JS numbers that never wrap, so a stream may exceed 4 GiB; a 32-bit sequence number is
+ * turned into a rel by its signed distance from the highest byte seen (RFC 9293 §3.4:
+ * sequence arithmetic is modulo 2^32, and a valid segment lies within 2^31 of the reference).
+ */
+import type { Direction, DirectionStats } from './types.js';
+
+/** A range of sequence space seen beyond the next byte to deliver, waiting for the hole before it. */
+export class PendingRun {
+  constructor(
+    public start: number,
+    public end: number,
+    /** Copied payload of [start, end), or null when seen but not kept (count-only, or cut by the snaplen). */
+    public bytes: Uint8Array | null,
+    public fileIndex: number,
+    public frame: number,
+  ) {}
+}
+
+/** Which named cap stopped a direction from buffering. */
+export type BufferCap = 'maxBufferedBytesPerConnection' | 'maxBufferedBytesTotal' | 'maxPendingRunsPerDirection';
+
+/** What a direction needs from its connection: where stream events go, and whose budget pays for copies. */
+export interface StreamSink {
+  streamData(direction: Direction, bytes: Uint8Array, from: number, to: number, fileIndex: number, frame: number): void;
+  streamGap(direction: Direction, length: number): void;
+  /** The cap that `bytes` more of out-of-order copies would break, or null (then they are reserved). */
+  reserveBuffer(bytes: number): BufferCap | null;
+  releaseBuffer(bytes: number): void;
+  /** Whether the history ring may grow by `bytes`; reserved when true. */
+  reserveHistory(bytes: number): boolean;
+  releaseHistory(bytes: number): void;
+  capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void;
+}
+
+/** Limits a direction works within (a view of TcpOptions). */
+export interface HalfLimits {
+  maxPendingRuns: number;
+  historyBytes: number;
+}
+
+/**
+ * An ACK further than this beyond the highest byte seen is not believed (a corrupt or
+ * foreign ACK would otherwise declare gigabytes missing); a real capture loss that large
+ * still ends up as a gap at the next segment or at the close.
+ */
+const MAX_ACK_AHEAD = 1 << 30;
+
+const MIN_HISTORY = 1024;
+
+export class HalfConnection {
+  /** Next byte the stream view delivers; everything before it was delivered or given up. */
+  nextRel = 0;
+  /** End of the highest payload seen, and its 32-bit sequence number (the rel reference). */
+  highestRel = 0;
+  highestSeq = 0;
+  started = false;
+  synSeen = false;
+  isn = 0;
+  /** Rel of the FIN (the end of the stream), -1 until one is seen. */
+  finRel = -1;
+  finAcked = false;
+  /** Highest rel the peer acknowledged (-1 none). */
+  ackedRel = -1;
+  /** Before this direction started: the first ACK number the peer sent for it (-1 none). */
+  ackHint = -1;
+  /** Previous segment of this direction (keep-alive, window-update classification). */
+  hasLast = false;
+  lastSeq = 0;
+  lastAck = 0;
+  lastWindow = 0;
+  /** Window scale from the SYN (-1 none) and the largest window this side advertised, in bytes. */
+  windowScale = -1;
+  maxWindow = 0;
+  pending: PendingRun[] | null = null;
+  /** Bytes held in PendingRun copies. */
+  bufferedBytes = 0;
+  /** Ring of the latest delivered bytes, valid for [historyStart, nextRel). */
+  history: Uint8Array | null = null;
+  historyStart = 0;
+
+  // Results of the last scan(): what the segment adds, repeats or contradicts.
+  newBytes = 0;
+  overlapBytes = 0;
+  differsAt = -1;
+  differsFileIndex = 0;
+  differsFrame = 0;
+
+  constructor(
+    public direction: Direction,
+    public stats: DirectionStats,
+    private readonly sink: StreamSink,
+    private readonly limits: HalfLimits,
+  ) {}
+
+  /** Starts the stream at `seq` (rel 0). */
+  start(seq: number): void {
+    this.started = true;
+    this.nextRel = 0;
+    this.highestRel = 0;
+    this.highestSeq = seq >>> 0;
+  }
+
+  relOf(seq: number): number {
+    return this.highestRel + ((seq - this.highestSeq) | 0);
+  }
+
+  private setHighest(rel: number): void {
+    this.highestSeq = (this.highestSeq + (rel - this.highestRel)) >>> 0;
+    this.highestRel = rel;
+  }
+
+  private moveNext(rel: number): void {
+    this.nextRel = rel;
+    if (rel > this.highestRel) this.setHighest(rel);
+  }
+
+  /**
+   * Classifies payload [S, E) (rel; captured up to C) against what came before, without
+   * changing any state: fills newBytes, overlapBytes and, when `compare`, differsAt.
+   * Bytes before rel 0 (a mid-stream pickup's past) count as neither.
+   */
+  scan(S: number, E: number, C: number, buf: Uint8Array, off: number, compare: boolean): void {
+    let newBytes = 0;
+    let overlap = 0;
+    this.differsAt = -1;
+    let pos = S > 0 ? S : 0;
+    if (pos < E) {
+      const next = this.nextRel;
+      if (pos < next) {
+        const oldEnd = E < next ? E : next;
+        overlap += oldEnd - pos;
+        if (compare) this.compareHistory(pos, oldEnd < C ? oldEnd : C, buf, off + (pos - S));
+        pos = oldEnd;
+      }
+      const runs = this.pending;
+      if (pos < E && runs !== null && runs.length > 0) {
+        for (let i = this.firstRunEndingAfter(pos); i < runs.length && pos < E; i++) {
+          const run = runs[i]!;
+          if (run.start >= E) break;
+          if (run.start > pos) {
+            newBytes += run.start - pos;
+            pos = run.start;
+          }
+          const end = run.end < E ? run.end : E;
+          overlap += end - pos;
+          if (compare && run.bytes !== null && this.differsAt < 0) {
+            const cmpEnd = end < C ? end : C;
+            const bytes = run.bytes;
+            const runOff = pos - run.start;
+            const segOff = off + (pos - S);
+            for (let k = 0; k < cmpEnd - pos; k++) {
+              if (bytes[runOff + k] !== buf[segOff + k]) {
+                this.differsAt = pos + k;
+                this.differsFileIndex = run.fileIndex;
+                this.differsFrame = run.frame;
+                break;
+              }
+            }
+          }
+          pos = end;
+        }
+      }
+      if (pos < E) newBytes += E - pos;
+    }
+    this.newBytes = newBytes;
+    this.overlapBytes = overlap;
+  }
+
+  private compareHistory(from: number, to: number, buf: Uint8Array, off: number): void {
+    const ring = this.history;
+    if (ring === null || this.differsAt >= 0) return;
+    const start = from > this.historyStart ? from : this.historyStart;
+    const mask = ring.length - 1;
+    for (let rel = start; rel < to; rel++) {
+      if (ring[rel & mask] !== buf[off + (rel - from)]) {
+        this.differsAt = rel;
+        // The first copy was delivered from some earlier frame the ring does not remember.
+        this.differsFileIndex = 0;
+        this.differsFrame = 0;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Takes payload [S, E) into the stream after scan(): in-order bytes are delivered (from the
+   * first copy wherever an earlier one is pending), later ones wait as pending runs.
+   */
+  apply(S: number, E: number, C: number, buf: Uint8Array, off: number, fileIndex: number, frame: number, buffered: boolean): void {
+    if (this.newBytes > 0) {
+      const lo = S > 0 ? S : 0;
+      // The peer already acknowledged the hole before this segment: it was on the wire, not in the capture.
+      if (lo > this.nextRel && lo <= this.ackedRel) this.flushTo(lo, buffered);
+      if (lo <= this.nextRel) this.deliver(S, E, C, buf, off, fileIndex, frame, buffered);
+      else this.bufferOutOfOrder(lo, S, E, C, buf, off, fileIndex, frame, buffered);
+    }
+    if (E > this.highestRel) this.setHighest(E);
+  }
+
+  private deliver(S: number, E: number, C: number, buf: Uint8Array, off: number, fileIndex: number, frame: number, buffered: boolean): void {
+    const runs = this.pending;
+    while (this.nextRel < E) {
+      const run = runs !== null && runs.length > 0 && runs[0]!.start < E ? runs[0]! : null;
+      const limit = run === null ? E : run.start;
+      const pos = this.nextRel;
+      if (pos < limit) {
+        const capturedEnd = C < limit ? C : limit;
+        if (pos < capturedEnd) {
+          if (buffered) {
+            this.sink.streamData(this.direction, buf, off + (pos - S), off + (capturedEnd - S), fileIndex, frame);
+            this.remember(buf, off + (pos - S), capturedEnd - pos);
+          }
+          this.moveNext(capturedEnd);
+        }
+        if (this.nextRel < limit) this.skip(limit - this.nextRel, false, buffered);
+      }
+      if (run !== null) {
+        runs!.shift();
+        this.emitRun(run, buffered);
+      }
+    }
+    this.drain(buffered);
+  }
+
+  /** Emits a pending run (or what of it lies beyond nextRel) and frees its copy. */
+  private emitRun(run: PendingRun, buffered: boolean): void {
+    const bytes = run.bytes;
+    if (bytes !== null) {
+      this.bufferedBytes -= bytes.length;
+      this.sink.releaseBuffer(bytes.length);
+    }
+    if (run.end <= this.nextRel) return;
+    const from = this.nextRel - run.start;
+    if (bytes === null) {
+      this.skip(run.end - this.nextRel, false, buffered);
+      return;
+    }
+    if (buffered) {
+      this.sink.streamData(this.direction, bytes, from, bytes.length, run.fileIndex, run.frame);
+      this.remember(bytes, from, bytes.length - from);
+    }
+    this.moveNext(run.end);
+  }
+
+  private drain(buffered: boolean): void {
+    const runs = this.pending;
+    if (runs === null) return;
+    while (runs.length > 0 && runs[0]!.start <= this.nextRel) this.emitRun(runs.shift()!, buffered);
+  }
+
+  /**
+   * Moves past `length` bytes the stream view will never have: a hole in the capture
+   * (`missing`), or bytes seen but not kept (snaplen, count-only runs).
+   */
+  private skip(length: number, missing: boolean, buffered: boolean): void {
+    if (missing) this.stats.missingBytes += length;
+    if (buffered) this.sink.streamGap(this.direction, length);
+    this.moveNext(this.nextRel + length);
+    // The ring must stay contiguous with nextRel.
+    this.historyStart = this.nextRel;
+  }
+
+  /** Gives up every hole before `limit`: gaps for them, pending runs delivered in between. */
+  flushTo(limit: number, buffered: boolean): void {
+    const runs = this.pending;
+    for (;;) {
+      const run = runs !== null && runs.length > 0 ? runs[0]! : null;
+      if (run !== null && run.start <= this.nextRel) {
+        runs!.shift();
+        this.emitRun(run, buffered);
+        continue;
+      }
+      if (this.nextRel >= limit) break;
+      const holeEnd = run !== null && run.start < limit ? run.start : limit;
+      this.skip(holeEnd - this.nextRel, true, buffered);
+    }
+  }
+
+  private bufferOutOfOrder(
+    lo: number,
+    S: number,
+    E: number,
+    C: number,
+    buf: Uint8Array,
+    off: number,
+    fileIndex: number,
+    frame: number,
+    buffered: boolean,
+  ): void {
+    const runs = (this.pending ??= []);
+    // First pass: what keeping the uncovered pieces would cost, before copying anything.
+    let copyBytes = 0;
+    let pieces = 0;
+    let pos = lo;
+    for (let i = this.firstRunEndingAfter(lo); pos < E; ) {
+      const run = i < runs.length ? runs[i]! : null;
+      if (run !== null && run.start <= pos) {
+        pos = run.end;
+        i++;
+        continue;
+      }
+      const end = run !== null && run.start < E ? run.start : E;
+      if (buffered && pos < C) copyBytes += (end < C ? end : C) - pos;
+      pieces += buffered && pos < C && end > C ? 2 : 1;
+      pos = end;
+    }
+    let cap: BufferCap | null = null;
+    if (runs.length + pieces > this.limits.maxPendingRuns) cap = 'maxPendingRunsPerDirection';
+    else if (copyBytes > 0) cap = this.sink.reserveBuffer(copyBytes);
+    if (cap !== null) {
+      // As gopacket does when its page cap is hit: give up the holes before this segment
+      // and go on from it, rather than drop the segment or grow without bound.
+      this.sink.capHit(cap, this.direction, fileIndex, frame);
+      this.flushTo(lo, buffered);
+      this.deliver(S, E, C, buf, off, fileIndex, frame, buffered);
+      return;
+    }
+    this.bufferedBytes += copyBytes;
+
+    // Second pass: insert the pieces no earlier copy covers (first copy wins).
+    pos = lo;
+    for (let i = this.firstRunEndingAfter(lo); pos < E; ) {
+      const run = i < runs.length ? runs[i]! : null;
+      if (run !== null && run.start <= pos) {
+        pos = run.end;
+        i++;
+        continue;
+      }
+      const end = run !== null && run.start < E ? run.start : E;
+      if (buffered && pos < C) {
+        const dataEnd = end < C ? end : C;
+        const copy = buf.slice(off + (pos - S), off + (dataEnd - S));
+        runs.splice(i++, 0, new PendingRun(pos, dataEnd, copy, fileIndex, frame));
+        if (dataEnd < end) i = this.insertSeen(runs, i, dataEnd, end, fileIndex, frame);
+      } else {
+        i = this.insertSeen(runs, i, pos, end, fileIndex, frame);
+      }
+      pos = end;
+    }
+  }
+
+  /** Inserts a payload-less run at index i, extending the run before it when they touch. */
+  private insertSeen(runs: PendingRun[], i: number, start: number, end: number, fileIndex: number, frame: number): number {
+    const before = i > 0 ? runs[i - 1]! : null;
+    if (before !== null && before.bytes === null && before.end === start) {
+      before.end = end;
+      return i;
+    }
+    runs.splice(i, 0, new PendingRun(start, end, null, fileIndex, frame));
+    return i + 1;
+  }
+
+  /** Index of the first pending run ending after `pos` (runs are disjoint and sorted). */
+  private firstRunEndingAfter(pos: number): number {
+    const runs = this.pending!;
+    let lo = 0;
+    let hi = runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (runs[mid]!.end <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The peer acknowledged up to `ack`: every hole before it was on the wire but not captured. */
+  onPeerAck(ack: number, buffered: boolean): void {
+    if (!this.started) {
+      if (this.ackHint < 0) this.ackHint = ack;
+      return;
+    }
+    const rel = this.relOf(ack);
+    if (rel <= this.ackedRel || rel - this.highestRel > MAX_ACK_AHEAD) return;
+    this.ackedRel = rel;
+    const fin = this.finRel;
+    if (fin >= 0 && rel > fin) this.finAcked = true;
+    // Beyond the highest byte seen, the last acknowledged unit may be a FIN we did not capture;
+    // that tail is settled by the next segment or at the close.
+    const limit = fin >= 0 ? (rel < fin ? rel : fin) : rel < this.highestRel ? rel : this.highestRel;
+    if (limit > this.nextRel) this.flushTo(limit, buffered);
+  }
+
+  /** At the end of the connection: every hole up to the known end is missing. */
+  closeFlush(buffered: boolean): void {
+    if (!this.started) return;
+    let limit = this.finRel >= 0 ? this.finRel : this.highestRel;
+    // Acknowledged beyond everything seen, and no FIN seen: count all but the last unit,
+    // which may have been the FIN itself.
+    if (this.finRel < 0 && this.ackedRel - 1 > limit) limit = this.ackedRel - 1;
+    this.flushTo(limit, buffered);
+  }
+
+  /** The stream view was dropped: forget copies, keep only what was seen. */
+  dropBuffers(): void {
+    const runs = this.pending;
+    if (runs !== null) {
+      for (const run of runs) {
+        if (run.bytes !== null) {
+          this.sink.releaseBuffer(run.bytes.length);
+          run.bytes = null;
+        }
+      }
+      this.bufferedBytes = 0;
+    }
+    if (this.history !== null) {
+      this.sink.releaseHistory(this.history.length);
+      this.history = null;
+    }
+  }
+
+  /** Frees everything (connection ended). */
+  release(): void {
+    this.dropBuffers();
+    this.pending = null;
+  }
+
+  /** Keeps delivered bytes [nextRel, nextRel + length) for comparing later retransmissions. */
+  private remember(buf: Uint8Array, from: number, length: number): void {
+    const max = this.limits.historyBytes;
+    if (max === 0 || length === 0) return;
+    const end = this.nextRel + length;
+    let ring = this.history;
+    if (ring === null) this.historyStart = this.nextRel;
+    if (ring === null || (ring.length < max && end - this.historyStart > ring.length)) {
+      ring = this.growHistory(end - this.historyStart, max);
+      if (ring === null) return;
+    }
+    const size = ring.length;
+    const mask = size - 1;
+    let rel = this.nextRel;
+    if (length > size) {
+      from += length - size;
+      rel += length - size;
+      length = size;
+    }
+    const writeAt = rel & mask;
+    if (length <= 64) {
+      for (let k = 0; k < length; k++) ring[(writeAt + k) & mask] = buf[from + k]!;
+    } else {
+      const first = size - writeAt < length ? size - writeAt : length;
+      ring.set(buf.subarray(from, from + first), writeAt);
+      if (first < length) ring.set(buf.subarray(from + first, from + length), 0);
+    }
+    if (end - size > this.historyStart) this.historyStart = end - size;
+  }
+
+  private growHistory(needed: number, max: number): Uint8Array | null {
+    const old = this.history;
+    let size = old === null ? MIN_HISTORY : old.length;
+    while (size < needed && size < max) size *= 2;
+    if (size > max) size = max;
+    // History sizes are powers of two so a rel maps to its slot with a mask.
+    if ((size & (size - 1)) !== 0) size = 1 << (31 - Math.clz32(size));
+    if (old !== null && size <= old.length) return old;
+    if (!this.sink.reserveHistory(size - (old === null ? 0 : old.length))) return old;
+    const ring = new Uint8Array(size);
+    if (old !== null) {
+      const oldMask = old.length - 1;
+      const mask = size - 1;
+      for (let rel = this.historyStart; rel < this.nextRel; rel++) ring[rel & mask] = old[rel & oldMask]!;
+    }
+    this.history = ring;
+    return ring;
+  }
+}
