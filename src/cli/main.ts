@@ -9,6 +9,8 @@ export const EXIT_OK = 0;
 export const EXIT_USAGE = 2;
 export const EXIT_INPUT_FAULT = 3;
 
+const STDIN_TOKEN = '\u0000stdin';
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
@@ -33,7 +35,9 @@ function parsePortList(text: string): number[] {
  * in-process. Usage errors print one line and the hint to --help; input faults print
  * one line per faulty file after the report of everything read before the fault.
  */
-export async function main(argv: string[], io: CliIo = process): Promise<number> {
+export async function main(rawArgv: string[], io: CliIo = process): Promise<number> {
+  // yargs-parser reads a lone "-" as an empty option, not a positional: hide it from yargs.
+  const argv = rawArgv.map((arg) => (arg === '-' ? STDIN_TOKEN : arg));
   let usageError: string | null = null;
   let job: { paths: string[]; format: Format; quiet: boolean; options: AnalyzeOptions } | null = null;
 
@@ -62,7 +66,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
           .example('$0 analyze --helper-ports 21,2121 --loose trace.pcap', 'predict a firewall whose CT rule covers ports 21 and 2121, with loose=1'),
       (args) => {
         job = {
-          paths: args.capture as string[],
+          paths: (args.capture as string[]).map((path) => (path === STDIN_TOKEN ? '-' : path)),
           format: args.format as Format,
           quiet: args.quiet as boolean,
           options: {

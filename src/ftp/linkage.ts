@@ -27,6 +27,11 @@ export class DataChannelLinker {
   private readonly bySetup = new Map<SetupRecord, OpenSetup>();
   private readonly order: OpenSetup[] = [];
   private readonly claimed = new Set<Connection>();
+  /**
+   * Transfers whose setup gave no usable endpoint (PORT with five numbers, no setup at
+   * all): the next new connection between the two control hosts is taken as theirs.
+   */
+  private readonly orphans: { session: SessionRecord; transfer: TransferRecord }[] = [];
   private capNoted = false;
 
   constructor(private readonly findings: FindingSink) {}
@@ -42,9 +47,13 @@ export class DataChannelLinker {
     else this.byPort.set(setup.targetPort, [open]);
   }
 
-  transferRequested(_session: SessionRecord, transfer: TransferRecord): void {
+  transferRequested(session: SessionRecord, transfer: TransferRecord): void {
     const open = transfer.setup ? this.bySetup.get(transfer.setup) : undefined;
-    if (!open) return;
+    if (!open) {
+      if (this.orphans.length >= MAX_OPEN_SETUPS) this.orphans.shift();
+      this.orphans.push({ session, transfer });
+      return;
+    }
     const connection = open.unassigned.shift();
     if (connection) assign(transfer, connection, open.setup);
     else open.waiting.push(transfer);
@@ -64,13 +73,36 @@ export class DataChannelLinker {
         bestScore = score;
       }
     }
-    if (best === null) return false;
+    if (best === null) return this.claimForOrphan(connection);
     best.setup.connections.push(connection);
     this.claimed.add(connection);
     const transfer = best.waiting.shift();
     if (transfer) assign(transfer, connection, best.setup);
     else best.unassigned.push(connection);
     return true;
+  }
+
+  private claimForOrphan(connection: Connection): boolean {
+    for (let i = 0; i < this.orphans.length; i++) {
+      const { session, transfer } = this.orphans[i]!;
+      if (transfer.command.reply !== null) {
+        // Answered without a data connection: nothing will come for it any more.
+        this.orphans.splice(i--, 1);
+        continue;
+      }
+      const control = session.connection;
+      const hosts = [control.client.address, control.server.address];
+      const between = connection !== control && connection.client.address !== connection.server.address &&
+        hosts.includes(connection.client.address) && hosts.includes(connection.server.address);
+      if (!between || connection.firstTime < transfer.command.time) continue;
+      this.orphans.splice(i, 1);
+      this.claimed.add(connection);
+      transfer.dataConnection = connection;
+      transfer.match = 'hosts-only';
+      transfer.setup?.connections.push(connection);
+      return true;
+    }
+    return false;
   }
 
   isClaimed(connection: Connection): boolean {

@@ -25,6 +25,8 @@ export interface CommandRecord {
   time: number;
   preliminary: ReplyRecord[];
   reply: ReplyRecord | null;
+  /** A line without a reply code that answered this command in its place (a broken server). */
+  invalidReply: string | null;
 }
 
 export type TransferMode = 'active' | 'passive' | 'extended-active' | 'extended-passive' | 'long-active' | 'long-passive';
@@ -64,8 +66,12 @@ export interface TransferRecord {
   type: string | null;
   setup: SetupRecord | null;
   dataConnection: Connection | null;
-  /** How the data connection was matched: exact announced endpoint, or port only (NAT). */
-  match: 'exact' | 'port-only' | null;
+  /**
+   * How the data connection was matched: the exact announced endpoint, the port only (NAT
+   * rewrote or the client ignored the address), or only the two hosts (the setup named no
+   * usable endpoint; the first new connection between them while the transfer waited).
+   */
+  match: 'exact' | 'port-only' | 'hosts-only' | null;
   /** Expected size from "150 ... (N bytes)" or an earlier 213 SIZE reply. */
   expectedSize: number | null;
   /** Direction of the payload: download (server → client) or upload. */

@@ -128,6 +128,7 @@ export class FtpSession {
       time: this.now(),
       preliminary: [],
       reply: null,
+      invalidReply: null,
     };
     this.commandsSeen++;
     if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) this.record.commands.push(record);
@@ -166,9 +167,12 @@ export class FtpSession {
     const event = this.replies.push(line, this.now());
     if (event === null) return;
     if (event.kind === 'invalid') {
-      if (line.text.trim() !== '') {
-        this.finding('ftp.reply.invalid', 'warning', `"${truncate(line.text, 40)}" is not a reply (no 3-digit code)`, line.frames);
-      }
+      if (line.text.trim() === '') return;
+      // It still answers the oldest command: pairing the next real reply with it would shift every later pair.
+      const answered = this.pending.shift();
+      if (answered) answered.invalidReply = line.text;
+      this.finding('ftp.reply.invalid', 'warning',
+        `"${truncate(line.text, 40)}" is not a reply (no 3-digit code)${answered ? `; taken as the answer to ${answered.command}` : ''}`, line.frames);
       return;
     }
     this.reply(event.reply);
@@ -264,6 +268,7 @@ export class FtpSession {
       time: reply.time,
       preliminary: [],
       reply,
+      invalidReply: null,
     };
     if (command === null) {
       this.finding('ftp.reply.unsolicited-passive', 'note', `${reply.code} reply with no ${announcement.kind} command waiting for it`, reply.frames);

@@ -54,6 +54,7 @@ function commandReport(command: CommandRecord): CommandReport {
     argument: command.argument,
     reply: command.reply ? replyReport(command.reply, command.time) : null,
     preliminary: command.preliminary.map((reply) => replyReport(reply, command.time)),
+    invalidReply: command.invalidReply,
   };
 }
 

@@ -62,6 +62,12 @@ export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
     const [origHost, origPort] = hostAndPort(session.client);
     const [respHost, respPort] = hostAndPort(session.server);
     const password = session.password === null ? null : session.password === '********' ? '<hidden>' : session.password;
+    if (session.greeting) {
+      // Zeek logs the greeting as the pseudo-command <init>.
+      const greeting = session.greeting;
+      lines.push([zeekTs(session.start.sec + session.start.nsec / 1e9), uid(session.connection), origHost, origPort, respHost, respPort,
+        '-', '-', '<init>', '-', '-', '-', String(greeting.code), field(greeting.text), '-', '-', '-', '-', '-'].join('\t'));
+    }
     for (const command of session.commands) {
       const setup = session.setups.find((candidate) => candidate.frame === command.frame || (candidate.replyCode !== null && command.reply !== null && candidate.frame === command.reply.frame));
       const transfer = session.transfers.find((candidate) => candidate.frame === command.frame);

@@ -52,6 +52,7 @@ export interface HalfLimits {
 const MAX_ACK_AHEAD = 1 << 30;
 
 const MIN_HISTORY = 1024;
+const HISTORY_CHUNKS = 32;
 
 export class HalfConnection {
   /** Next byte the stream view delivers; everything before it was delivered or given up. */
@@ -83,6 +84,9 @@ export class HalfConnection {
   /** Ring of the latest delivered bytes, valid for [historyStart, nextRel). */
   history: Uint8Array | null = null;
   historyStart = 0;
+  /** Ring of (rel, fileIndex, frame) of the latest delivered chunks. */
+  historyChunks: number[] | null = null;
+  historyChunkNext = 0;
 
   // Results of the last scan(): what the segment adds, repeats or contradicts.
   newBytes = 0;
@@ -180,9 +184,9 @@ export class HalfConnection {
     for (let rel = start; rel < to; rel++) {
       if (ring[rel & mask] !== buf[off + (rel - from)]) {
         this.differsAt = rel;
-        // The first copy was delivered from some earlier frame the ring does not remember.
         this.differsFileIndex = 0;
         this.differsFrame = 0;
+        this.findHistoryFrame(rel);
         return;
       }
     }
@@ -214,7 +218,7 @@ export class HalfConnection {
         if (pos < capturedEnd) {
           if (buffered) {
             this.sink.streamData(this.direction, buf, off + (pos - S), off + (capturedEnd - S), fileIndex, frame);
-            this.remember(buf, off + (pos - S), capturedEnd - pos);
+            this.remember(buf, off + (pos - S), capturedEnd - pos, fileIndex, frame);
           }
           this.moveNext(capturedEnd);
         }
@@ -243,7 +247,7 @@ export class HalfConnection {
     }
     if (buffered) {
       this.sink.streamData(this.direction, bytes, from, bytes.length, run.fileIndex, run.frame);
-      this.remember(bytes, from, bytes.length - from);
+      this.remember(bytes, from, bytes.length - from, run.fileIndex, run.frame);
     }
     this.moveNext(run.end);
   }
@@ -412,6 +416,8 @@ export class HalfConnection {
       this.sink.releaseHistory(this.history.length);
       this.history = null;
     }
+    this.historyChunks = null;
+    this.historyChunkNext = 0;
   }
 
   /** Frees everything (connection ended). */
@@ -421,9 +427,15 @@ export class HalfConnection {
   }
 
   /** Keeps delivered bytes [nextRel, nextRel + length) for comparing later retransmissions. */
-  private remember(buf: Uint8Array, from: number, length: number): void {
+  private remember(buf: Uint8Array, from: number, length: number, fileIndex: number, frame: number): void {
     const max = this.limits.historyBytes;
     if (max === 0 || length === 0) return;
+    // Where each delivered chunk came from, so a finding can name the first copy's frame.
+    const chunks = (this.historyChunks ??= new Array<number>(HISTORY_CHUNKS * 3).fill(-1));
+    const slot = (this.historyChunkNext++ % HISTORY_CHUNKS) * 3;
+    chunks[slot] = this.nextRel;
+    chunks[slot + 1] = fileIndex;
+    chunks[slot + 2] = frame;
     const end = this.nextRel + length;
     let ring = this.history;
     if (ring === null) this.historyStart = this.nextRel;
@@ -448,6 +460,23 @@ export class HalfConnection {
       if (first < length) ring.set(buf.subarray(from + first, from + length), 0);
     }
     if (end - size > this.historyStart) this.historyStart = end - size;
+  }
+
+  /** The frame a delivered byte came from, when its chunk is still among the last HISTORY_CHUNKS. */
+  private findHistoryFrame(rel: number): void {
+    const chunks = this.historyChunks;
+    if (chunks === null) return;
+    // Chunks are recorded in stream order: once the ring wrapped, bytes before its oldest
+    // entry may belong to a chunk already overwritten.
+    if (this.historyChunkNext > HISTORY_CHUNKS && rel < chunks[(this.historyChunkNext % HISTORY_CHUNKS) * 3]!) return;
+    let best = -1;
+    for (let slot = 0; slot < chunks.length; slot += 3) {
+      const start = chunks[slot]!;
+      if (start >= 0 && start <= rel && (best < 0 || start > chunks[best]!)) best = slot;
+    }
+    if (best < 0) return;
+    this.differsFileIndex = chunks[best + 1]!;
+    this.differsFrame = chunks[best + 2]!;
   }
 
   private growHistory(needed: number, max: number): Uint8Array | null {

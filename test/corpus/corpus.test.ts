@@ -1,0 +1,96 @@
+/**
+ * The public captures in ../shared/corpus (Zeek, Suricata, nDPI, Arkime, ... test
+ * traces): every one is analyzed without a crash, and where Zeek's expected ftp.log sits
+ * beside a capture, every (command, reply code) Zeek logged is among ftpcap's commands.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analyze.js';
+
+const CORPUS = join(__dirname, '../../../shared/corpus');
+const present = existsSync(CORPUS);
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+const CAPTURE_MAGICS = new Set(['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d', '0a0d0d0a']);
+const captures = present
+  ? walk(CORPUS).filter((path) => {
+      const head = readFileSync(path).subarray(0, 4).toString('hex');
+      return CAPTURE_MAGICS.has(head);
+    })
+  : [];
+
+const options = { controlPorts: [21], helper: { ports: [21], loose: false, kernel: '6.18' as const } };
+
+describe.skipIf(!present)('every corpus capture is analyzed', () => {
+  if (!present) it.skip('../shared/corpus is absent', () => {});
+  for (const path of captures) {
+    it(path.slice(CORPUS.length + 1), async () => {
+      const analysis = await analyze([path], options);
+      expect(analysis.capture.frames).toBeGreaterThan(0);
+      for (const error of analysis.errors) expect(error.message).toMatch(/ at byte offset \d+$/);
+    });
+  }
+});
+
+/** Zeek's ftp.log rows as (command, reply code) pairs. */
+function zeekPairs(log: string): string[] {
+  const lines = log.split('\n');
+  const fields = lines.find((line) => line.startsWith('#fields'))!.split('\t').slice(1);
+  const command = fields.indexOf('command');
+  const reply = fields.indexOf('reply_code');
+  return lines
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split('\t'))
+    .filter((row) => row[reply] !== '-')
+    .map((row) => `${row[command]} ${row[reply]}`);
+}
+
+/**
+ * Pairs Zeek logs that the wire contradicts (checked frame by frame with tshark). ftpcap
+ * keeps the pairing the bytes show; each entry says why Zeek differs.
+ */
+const ZEEK_MISPAIRS: Record<string, { pairs: string[]; why: string }> = {
+  'fake-long-commands.pcap': {
+    pairs: ['SYST 200', 'PASV 215'],
+    why: 'Zeek drops commands over its 100-byte cap (TYPEEE…, SYSTTT…) but not their replies, so it pairs SYST with the 200 for TYPEEE… and PASV with the 215 for SYSTTT…; ftpcap pairs SYST 215, PASV 227',
+  },
+  'ftp-invalid-reply-code.pcap': {
+    pairs: ['PASV 230'],
+    why: '"99 PASV invalid" has no valid code; Zeek logs PASV with the previous 230 again, ftpcap records the invalid line as its answer',
+  },
+  'ftp-missing-reply-code.pcap': {
+    pairs: ['SYST 230'],
+    why: '"SYST not supported" has no code; Zeek logs SYST with the previous 230 again, ftpcap records the line as its answer',
+  },
+  'ipv6-multiline-reply.pcap': {
+    pairs: ['RETR 221'],
+    why: 'the server answers RETR with 550 (frame 44) and later sends an unsolicited 221 (frame 47); Zeek keeps RETR pending and logs it with the 221',
+  },
+};
+
+const zeekLogs = present ? walk(CORPUS).filter((path) => /\.zeek-expected\..*ftp\.log$/.test(path)) : [];
+
+describe.skipIf(!present)("Zeek's ftp.log commands are all found", () => {
+  if (!present) it.skip('../shared/corpus is absent', () => {});
+  for (const log of zeekLogs) {
+    const capture = log.slice(0, log.indexOf('.zeek-expected.'));
+    it(log.slice(CORPUS.length + 1), async () => {
+      const analysis = await analyze([capture], options);
+      const ours = new Set(analysis.sessions.flatMap((session) => [
+        // Zeek logs the greeting as the pseudo-command <init>.
+        ...(session.greeting ? [`<init> ${session.greeting.code}`] : []),
+        ...session.commands.map((command) => `${command.command} ${command.reply?.code ?? '-'}`),
+      ]));
+      const known = ZEEK_MISPAIRS[capture.slice(capture.lastIndexOf('/') + 1)]?.pairs ?? [];
+      const missing = zeekPairs(readFileSync(log, 'utf8')).filter((pair) => !ours.has(pair) && !known.includes(pair));
+      expect(missing).toEqual([]);
+    });
+  }
+});
