@@ -93,13 +93,11 @@ async function bareWalk(path: string): Promise<number> {
   let frames = 0;
   let end = 0;
   let pos = 24;
-  let first = true;
   try {
     for (;;) {
       const n = readSync(fd, buf, end, CHUNK, null);
       if (n === 0) break;
       end += n;
-      if (first) first = false;
       while (end - pos >= 16) {
         const length = 16 + view.getUint32(pos + 8, true);
         if (end - pos < length) break;

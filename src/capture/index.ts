@@ -2,9 +2,9 @@
  * The capture stage's entry point: pcap and pcapng, plain or gzip, from files or standard
  * input, one file or several merged by time, behind the ReadCaptures contract.
  */
+import { CaptureError } from './errors.js';
 import { DEFAULT_CHUNK_SIZE, MERGE_INITIAL_BUFFER, PROGRESS_INTERVAL_MS } from './limits.js';
 import { drainFrames, mergeFrames } from './merge.js';
-import { CaptureError } from './errors.js';
 import { newFileInfo, openCapture, STDIN_PATH } from './open.js';
 import type { RecordReader } from './reader.js';
 import type { CaptureSummary, ReadCaptures, ReadOptions } from './types.js';

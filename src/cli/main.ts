@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { renderReport, FORMATS, type Format } from '../report/render.js';
+import { explainLine, type ExplainOptions } from '../helper/explain.js';
 import { ProgressLine } from './progress.js';
 
 /** Exit codes, as README documents them. */
@@ -39,6 +40,7 @@ export async function main(rawArgv: string[], io: CliIo = process): Promise<numb
   // yargs-parser reads a lone "-" as an empty option, not a positional: hide it from yargs.
   const argv = rawArgv.map((arg) => (arg === '-' ? STDIN_TOKEN : arg));
   let usageError: string | null = null;
+  let explainJob: { line: string; options: ExplainOptions } | null = null;
   let job: { paths: string[]; format: Format; quiet: boolean; options: AnalyzeOptions } | null = null;
 
   const parser = yargs(argv)
@@ -79,6 +81,31 @@ export async function main(rawArgv: string[], io: CliIo = process): Promise<numb
         };
       },
     )
+    .command(
+      'explain <line>',
+      'Explain how the Linux FTP conntrack helper reads one PORT/EPRT/227/229 line, step by step',
+      (y) =>
+        y
+          .positional('line', { type: 'string', describe: 'the command or reply as sent; \\r \\n \\t \\xNN escapes allowed' })
+          .option('from', { type: 'string', describe: "the sender's address (default: the address the line announces)" })
+          .option('mid-segment', { type: 'boolean', default: false, describe: 'the line is not at the start of its TCP segment' })
+          .option('segment-start', { type: 'boolean', default: true, describe: 'the line starts its TCP segment (default)' })
+          .option('loose', { type: 'boolean', default: false, describe: 'loose=1' })
+          .option('kernel', { choices: ['6.18', '2026'] as const, default: '6.18' })
+          .example("$0 explain 'PORT 10,0,0,5,4,1' --from 203.0.113.7", 'a client behind NAT announcing its private address')
+          .example("$0 explain '227 Entering Passive Mode v2 (10,77,0,2,4,42)'", 'why a digit in the text makes the helper drop the reply'),
+      (args) => {
+        explainJob = {
+          line: args.line as string,
+          options: {
+            from: args.from as string | undefined,
+            position: args['mid-segment'] ? 'mid-segment' : 'segment-start',
+            loose: args.loose as boolean,
+            kernel: args.kernel as '6.18' | '2026',
+          },
+        };
+      },
+    )
     .demandCommand(1, 'say what to do: ftpcap analyze <capture...>')
     .strict()
     .version(packageVersion())
@@ -110,7 +137,19 @@ export async function main(rawArgv: string[], io: CliIo = process): Promise<numb
     io.stderr.write(`ftpcap: ${oneLine} (try ftpcap --help)\n`);
     return EXIT_USAGE;
   }
-  if (helpOrVersion || job === null) return EXIT_OK;
+  if (helpOrVersion) return EXIT_OK;
+  if (explainJob !== null) {
+    const { line, options } = explainJob as { line: string; options: ExplainOptions };
+    try {
+      const { lines } = explainLine(line, options);
+      await write(io.stdout, `${lines.join('\n')}\n`);
+      return EXIT_OK;
+    } catch (error) {
+      io.stderr.write(`ftpcap: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  if (job === null) return EXIT_OK;
   return runAnalyze(job, io);
 }
 
@@ -129,7 +168,8 @@ async function runAnalyze(
     onProgress: progress ? (read, total, frames) => progress.update(read, total, frames) : undefined,
   });
   progress?.clear();
-  await write(io.stdout, renderReport(result, job.format));
+  const columns = (io.stdout as { columns?: number }).columns;
+  await write(io.stdout, renderReport(result, job.format, columns));
   for (const error of result.errors) io.stderr.write(`ftpcap: ${error.message}\n`);
   return result.errors.length > 0 ? EXIT_INPUT_FAULT : EXIT_OK;
 }

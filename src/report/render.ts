@@ -6,10 +6,10 @@ import { renderZeek } from './zeek.js';
 export const FORMATS = ['table', 'json', 'ndjson', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function renderReport(analysis: Analysis, format: Format): string {
+export function renderReport(analysis: Analysis, format: Format, width?: number): string {
   switch (format) {
     case 'table':
-      return renderTable(analysis);
+      return renderTable(analysis, width);
     case 'json':
       return renderJson(analysis);
     case 'ndjson':

@@ -10,7 +10,48 @@ function plainTable(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
 }
 
-export function renderTable(analysis: Analysis): string {
+/** A table whose last column takes the width left and wraps, so long messages stay on screen. */
+function wrappedTable(head: string[], fixed: number[], width: number): Table.Table {
+  const borders = head.length + 1;
+  const used = fixed.reduce((sum, column) => sum + column, 0) + borders;
+  const last = Math.max(30, width - used);
+  return new Table({ head, style: { head: [], border: [] }, colWidths: [...fixed, last], wordWrap: true, wrapOnWordBoundary: true });
+}
+
+/** What the conntrack helper would have done, and for each miss why and how to fix it. */
+function helperSection(analysis: Analysis, width: number): string[] {
+  const helper = analysis.helper!;
+  const files = analysis.capture.files;
+  const out = ['', `Conntrack helper (nf_conntrack_ftp on ports ${helper.ports.join(',')}, loose=${helper.loose ? 1 : 0}, kernel ${helper.kernel})`];
+  const transfers = analysis.sessions.flatMap((session) => session.transfers);
+  const misses = transfers.filter((transfer) => transfer.helper !== null && transfer.helper.verdict !== 'expected');
+  const rejected = misses.filter((transfer) => transfer.helper!.rejected).length;
+  out.push(`${helper.expectations.length} expectations registered, ${helper.drops.length} control packets dropped, ` +
+    `${misses.length} transfers missed by the helper${rejected > 0 ? `, ${rejected} data connections a RELATED-only firewall would have rejected` : ''}`);
+  if (misses.length > 0) {
+    const table = wrappedTable(['session', 'transfer', 'verdict', 'frames', 'why, and the fix'], [9, 22, 24, 14], width);
+    for (const transfer of misses) {
+      const verdict = transfer.helper!;
+      table.push([
+        transfer.session,
+        truncate(`${transfer.command} ${transfer.argument}`.trim(), 22),
+        `${verdict.verdict}${verdict.rejected ? '\nREJECTED' : ''}\n(${verdict.reason})`,
+        verdict.frames.map((ref) => frameLabel(ref.fileIndex, ref.frame, files)).join(' '),
+        verdict.fix ? `${verdict.message}.\nFix: ${verdict.fix}` : verdict.message,
+      ]);
+    }
+    out.push(table.toString());
+  }
+  for (const drop of helper.drops) {
+    out.push(`  dropped frame ${frameLabel(drop.fileIndex, drop.frame, files)}${drop.retransmissions.length > 0 ? ` and its retransmissions ${drop.retransmissions.join(', ')}` : ''}: ${drop.reason}`);
+  }
+  return out;
+}
+
+/** Columns a table may use: the terminal's width, or a readable default when piped. */
+export const DEFAULT_WIDTH = 160;
+
+export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): string {
   const out: string[] = [];
   const files = analysis.capture.files;
   const capture = analysis.capture;
@@ -68,7 +109,9 @@ export function renderTable(analysis: Analysis): string {
   const transfers = analysis.sessions.flatMap((session) => session.transfers);
   if (transfers.length > 0) {
     out.push('', `Transfers (${transfers.length})`);
-    const table = plainTable(['session', 'frame', 'command', 'file', 'mode', 'setup', 'data connection', 'bytes', 'rate', 'reply', 'status']);
+    const withHelper = analysis.helper !== null;
+    const table = plainTable(['session', 'frame', 'command', 'file', 'mode', 'setup', 'data connection', 'bytes', 'rate', 'reply', 'status',
+      ...(withHelper ? ['helper'] : [])]);
     for (const transfer of transfers) {
       table.push([
         transfer.session,
@@ -85,10 +128,13 @@ export function renderTable(analysis: Analysis): string {
         transfer.rate === null ? '-' : `${bytesLabel(transfer.rate)}/s`,
         transfer.reply ? String(transfer.reply.code) : '-',
         transfer.status,
+        ...(withHelper ? [transfer.helper ? `${transfer.helper.verdict}${transfer.helper.rejected ? ' (REJECTED)' : ''}` : '-'] : []),
       ]);
     }
     out.push(table.toString());
   }
+
+  if (analysis.helper !== null) out.push(...helperSection(analysis, width));
 
   const listed = analysis.connections.length <= MAX_TABLE_CONNECTIONS
     ? analysis.connections
@@ -114,10 +160,12 @@ export function renderTable(analysis: Analysis): string {
     out.push(`(${analysis.connectionsTotal - listed.length} more connections not listed; use --format json for all)`);
   }
 
-  if (analysis.findings.length > 0) {
-    out.push('', `Findings (${analysis.findings.length})`);
-    const findings = plainTable(['severity', 'code', 'frames', 'message']);
-    for (const finding of analysis.findings) {
+  // Helper misses have their own section above; the findings list keeps the rest.
+  const findingsShown = analysis.findings.filter((finding) => !finding.code.startsWith('helper.'));
+  if (findingsShown.length > 0) {
+    out.push('', `Findings (${findingsShown.length}${findingsShown.length < analysis.findings.length ? `, plus ${analysis.findings.length - findingsShown.length} helper misses above` : ''})`);
+    const findings = wrappedTable(['severity', 'code', 'frames', 'message'], [10, 30, 16], width);
+    for (const finding of findingsShown) {
       const frames = finding.frames.slice(0, 8).map((ref) => frameLabel(ref.fileIndex, ref.frame, files));
       if (finding.frames.length > 8) frames.push(`+${finding.frames.length - 8}`);
       findings.push([finding.severity, finding.code, frames.join(' '), finding.message]);

@@ -32,9 +32,11 @@ export interface StreamSink {
   /** The cap that `bytes` more of out-of-order copies would break, or null (then they are reserved). */
   reserveBuffer(bytes: number): BufferCap | null;
   releaseBuffer(bytes: number): void;
-  /** Whether the history ring may grow by `bytes`; reserved when true. */
+  /** A MIN_HISTORY ring for a direction's delivered bytes, or null when the budget is spent. */
+  acquireHistory(): HistoryRing | null;
+  /** Whether a ring may grow by `bytes`; reserved when true. */
   reserveHistory(bytes: number): boolean;
-  releaseHistory(bytes: number): void;
+  releaseHistory(ring: HistoryRing): void;
   capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void;
 }
 
@@ -51,8 +53,26 @@ export interface HalfLimits {
  */
 const MAX_ACK_AHEAD = 1 << 30;
 
-const MIN_HISTORY = 1024;
+/** Size of a new history ring; rings this size are pooled by the table. */
+export const MIN_HISTORY = 1024;
 const HISTORY_CHUNKS = 32;
+
+/** Delivered bytes of one direction, to compare later retransmissions with. */
+export class HistoryRing {
+  /** (rel, fileIndex, frame) of the latest delivered chunks, so a finding can name the first copy's frame. */
+  readonly chunks = new Float64Array(HISTORY_CHUNKS * 3);
+  chunkNext = 0;
+
+  /** `bytes` has a power-of-two length, so a rel maps to its slot with a mask. */
+  constructor(public bytes: Uint8Array) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.chunks.fill(-1);
+    this.chunkNext = 0;
+  }
+}
 
 export class HalfConnection {
   /** Next byte the stream view delivers; everything before it was delivered or given up. */
@@ -81,12 +101,9 @@ export class HalfConnection {
   pending: PendingRun[] | null = null;
   /** Bytes held in PendingRun copies. */
   bufferedBytes = 0;
-  /** Ring of the latest delivered bytes, valid for [historyStart, nextRel). */
-  history: Uint8Array | null = null;
+  /** The latest delivered bytes, valid for [historyStart, nextRel). */
+  history: HistoryRing | null = null;
   historyStart = 0;
-  /** Ring of (rel, fileIndex, frame) of the latest delivered chunks. */
-  historyChunks: number[] | null = null;
-  historyChunkNext = 0;
 
   // Results of the last scan(): what the segment adds, repeats or contradicts.
   newBytes = 0;
@@ -177,8 +194,8 @@ export class HalfConnection {
   }
 
   private compareHistory(from: number, to: number, buf: Uint8Array, off: number): void {
-    const ring = this.history;
-    if (ring === null || this.differsAt >= 0) return;
+    if (this.history === null || this.differsAt >= 0) return;
+    const ring = this.history.bytes;
     const start = from > this.historyStart ? from : this.historyStart;
     const mask = ring.length - 1;
     for (let rel = start; rel < to; rel++) {
@@ -413,11 +430,9 @@ export class HalfConnection {
       this.bufferedBytes = 0;
     }
     if (this.history !== null) {
-      this.sink.releaseHistory(this.history.length);
+      this.sink.releaseHistory(this.history);
       this.history = null;
     }
-    this.historyChunks = null;
-    this.historyChunkNext = 0;
   }
 
   /** Frees everything (connection ended). */
@@ -430,19 +445,20 @@ export class HalfConnection {
   private remember(buf: Uint8Array, from: number, length: number, fileIndex: number, frame: number): void {
     const max = this.limits.historyBytes;
     if (max === 0 || length === 0) return;
-    // Where each delivered chunk came from, so a finding can name the first copy's frame.
-    const chunks = (this.historyChunks ??= new Array<number>(HISTORY_CHUNKS * 3).fill(-1));
-    const slot = (this.historyChunkNext++ % HISTORY_CHUNKS) * 3;
+    let history = this.history;
+    if (history === null) {
+      history = this.history = this.sink.acquireHistory();
+      if (history === null) return;
+      this.historyStart = this.nextRel;
+    }
+    const end = this.nextRel + length;
+    if (history.bytes.length < max && end - this.historyStart > history.bytes.length) this.growHistory(history, end - this.historyStart, max);
+    const chunks = history.chunks;
+    const slot = (history.chunkNext++ % HISTORY_CHUNKS) * 3;
     chunks[slot] = this.nextRel;
     chunks[slot + 1] = fileIndex;
     chunks[slot + 2] = frame;
-    const end = this.nextRel + length;
-    let ring = this.history;
-    if (ring === null) this.historyStart = this.nextRel;
-    if (ring === null || (ring.length < max && end - this.historyStart > ring.length)) {
-      ring = this.growHistory(end - this.historyStart, max);
-      if (ring === null) return;
-    }
+    const ring = history.bytes;
     const size = ring.length;
     const mask = size - 1;
     let rel = this.nextRel;
@@ -464,11 +480,11 @@ export class HalfConnection {
 
   /** The frame a delivered byte came from, when its chunk is still among the last HISTORY_CHUNKS. */
   private findHistoryFrame(rel: number): void {
-    const chunks = this.historyChunks;
-    if (chunks === null) return;
+    const history = this.history!;
+    const chunks = history.chunks;
     // Chunks are recorded in stream order: once the ring wrapped, bytes before its oldest
     // entry may belong to a chunk already overwritten.
-    if (this.historyChunkNext > HISTORY_CHUNKS && rel < chunks[(this.historyChunkNext % HISTORY_CHUNKS) * 3]!) return;
+    if (history.chunkNext > HISTORY_CHUNKS && rel < chunks[(history.chunkNext % HISTORY_CHUNKS) * 3]!) return;
     let best = -1;
     for (let slot = 0; slot < chunks.length; slot += 3) {
       const start = chunks[slot]!;
@@ -479,22 +495,16 @@ export class HalfConnection {
     this.differsFrame = chunks[best + 2]!;
   }
 
-  private growHistory(needed: number, max: number): Uint8Array | null {
-    const old = this.history;
-    let size = old === null ? MIN_HISTORY : old.length;
+  private growHistory(history: HistoryRing, needed: number, max: number): void {
+    const old = history.bytes;
+    let size = old.length;
     while (size < needed && size < max) size *= 2;
-    if (size > max) size = max;
-    // History sizes are powers of two so a rel maps to its slot with a mask.
-    if ((size & (size - 1)) !== 0) size = 1 << (31 - Math.clz32(size));
-    if (old !== null && size <= old.length) return old;
-    if (!this.sink.reserveHistory(size - (old === null ? 0 : old.length))) return old;
+    if (size > max) size = 1 << (31 - Math.clz32(max));
+    if (size <= old.length || !this.sink.reserveHistory(size - old.length)) return;
     const ring = new Uint8Array(size);
-    if (old !== null) {
-      const oldMask = old.length - 1;
-      const mask = size - 1;
-      for (let rel = this.historyStart; rel < this.nextRel; rel++) ring[rel & mask] = old[rel & oldMask]!;
-    }
-    this.history = ring;
-    return ring;
+    const oldMask = old.length - 1;
+    const mask = size - 1;
+    for (let rel = this.historyStart; rel < this.nextRel; rel++) ring[rel & mask] = old[rel & oldMask]!;
+    history.bytes = ring;
   }
 }

@@ -9,11 +9,12 @@
  * bytes, or a connection is new.
  */
 import type { Frame } from '../capture/frame.js';
-import { formatAddress, hashTuple, matchTuple, tupleOf, TupleDirection, type ConnectionTuple } from '../decode/address.js';
+import { formatAddress } from '../decode/address.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import type { Finding, Severity } from '../findings.js';
-import { HalfConnection, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
+import { HalfConnection, HistoryRing, MIN_HISTORY, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
 import { OVERLAP_POLICY, resolveTcpOptions, type TcpOptions } from './options.js';
+import { TupleKey } from './tuple.js';
 import {
   SegmentKind,
   type Connection,
@@ -76,8 +77,8 @@ const CAP_FINDING: Record<TcpCap, string> = {
   maxLiveConnections: TCP_FINDINGS.capLiveConnections,
 };
 
-/** Map keys stay small integers (V8 Smis); the chain sorts out what the mask merges. */
-const HASH_MASK = 0x3fffffff;
+/** History rings are carved from slabs this large: one ArrayBuffer for many connections. */
+const HISTORY_SLAB_BYTES = 256 * MIN_HISTORY;
 /** Trace seconds between idle sweeps: eviction costs nothing per packet. */
 const SWEEP_INTERVAL_SECONDS = 1;
 /**
@@ -105,9 +106,12 @@ const enum FlowList {
   Closed = 2,
 }
 
-/** What all connections of a table share: options and the buffer budget. */
+/** What all connections of a table share: options, the buffer budget, and the pool of history rings. */
 class Shared {
   bufferedTotal = 0;
+  private readonly historyPool: HistoryRing[] = [];
+  private slab: Uint8Array | null = null;
+  private slabUsed = 0;
   constructor(
     readonly options: Required<TcpOptions>,
     readonly limits: HalfLimits,
@@ -119,6 +123,32 @@ class Shared {
     this.bufferedTotal += bytes;
     this.stats.bufferedBytes = this.bufferedTotal;
     if (this.bufferedTotal > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = this.bufferedTotal;
+  }
+
+  acquireHistory(): HistoryRing | null {
+    const max = this.limits.historyBytes;
+    // Below the pooled size, a ring of its own (sizes are powers of two).
+    const size = max < MIN_HISTORY ? 1 << (31 - Math.clz32(max)) : MIN_HISTORY;
+    if (this.bufferedTotal + size > this.options.maxBufferedBytesTotal) return null;
+    this.add(size);
+    if (size < MIN_HISTORY) return new HistoryRing(new Uint8Array(size));
+    const pooled = this.historyPool.pop();
+    if (pooled !== undefined) {
+      pooled.reset();
+      return pooled;
+    }
+    if (this.slab === null || this.slabUsed === this.slab.length) {
+      this.slab = new Uint8Array(HISTORY_SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const bytes = this.slab.subarray(this.slabUsed, this.slabUsed + MIN_HISTORY);
+    this.slabUsed += MIN_HISTORY;
+    return new HistoryRing(bytes);
+  }
+
+  releaseHistory(ring: HistoryRing): void {
+    this.add(-ring.bytes.length);
+    if (ring.bytes.length === MIN_HISTORY) this.historyPool.push(ring);
   }
 }
 
@@ -145,10 +175,9 @@ class Flow implements StreamSink {
   constructor(
     private readonly shared: Shared,
     readonly conn: Connection,
-    readonly tuple: ConnectionTuple,
-    /** Whether the tuple's A side (source of the first packet) is the client. */
+    readonly key: TupleKey,
+    /** Whether the key's A side (source of the first packet) is the client. */
     public clientIsA: boolean,
-    readonly hash: number,
   ) {
     this.halves = [
       new HalfConnection(0, conn.stats[0], this, shared.limits),
@@ -186,14 +215,18 @@ class Flow implements StreamSink {
     this.shared.add(-bytes);
   }
 
+  acquireHistory(): HistoryRing | null {
+    return this.shared.acquireHistory();
+  }
+
   reserveHistory(bytes: number): boolean {
     if (this.shared.bufferedTotal + bytes > this.shared.options.maxBufferedBytesTotal) return false;
     this.shared.add(bytes);
     return true;
   }
 
-  releaseHistory(bytes: number): void {
-    this.shared.add(-bytes);
+  releaseHistory(ring: HistoryRing): void {
+    this.shared.releaseHistory(ring);
   }
 
   capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void {
@@ -232,6 +265,8 @@ export class ConnectionTable {
   private readonly options: Required<TcpOptions>;
   private readonly shared: Shared;
   private readonly buckets = new Map<number, Flow>();
+  /** The current packet's tuple. */
+  private readonly key = new TupleKey();
   private openHead: Flow | null = null;
   private openTail: Flow | null = null;
   private closedHead: Flow | null = null;
@@ -302,24 +337,25 @@ export class ConnectionTable {
     }
     this.stats.segments++;
 
-    const hash = hashTuple(pkt) & HASH_MASK;
-    let flow = this.buckets.get(hash) ?? null;
-    let match: TupleDirection = TupleDirection.None;
+    const key = this.key;
+    key.read(pkt);
+    let flow = this.buckets.get(key.hash) ?? null;
+    let match = 0;
     while (flow !== null) {
-      match = matchTuple(flow.tuple, pkt);
-      if (match !== TupleDirection.None) break;
+      match = flow.key.match(key);
+      if (match !== 0) break;
       flow = flow.bucketNext;
     }
-    let fromA = match === TupleDirection.AToB;
+    let fromA = match === 1;
     if (flow === null) {
-      flow = this.create(frame, pkt, hash, now);
+      flow = this.create(frame, pkt, now);
       fromA = true;
     } else if ((pkt.tcpFlags & TCP_SYN) !== 0) {
       const direction: Direction = fromA === flow.clientIsA ? 0 : 1;
       if (this.startsNewGeneration(flow, direction, pkt)) {
         this.stats.portReuse++;
         this.retire(flow, frame);
-        flow = this.create(frame, pkt, hash, now);
+        flow = this.create(frame, pkt, now);
         fromA = true;
       }
     }
@@ -347,7 +383,8 @@ export class ConnectionTable {
 
   // ------------------------------------------------------------ connections
 
-  private create(frame: Frame, pkt: DecodedPacket, hash: number, now: number): Flow {
+  /** A new connection for the packet whose tuple is in this.key. */
+  private create(frame: Frame, pkt: DecodedPacket, now: number): Flow {
     if (this.stats.live >= this.options.maxLiveConnections && this.stats.live > 0) this.evictOne(frame);
     const flags = pkt.tcpFlags;
     let srcIsClient: boolean;
@@ -391,9 +428,10 @@ export class ConnectionTable {
       stats: [newDirectionStats(), newDirectionStats()],
       observer: null,
     };
-    const flow = new Flow(this.shared, conn, tupleOf(pkt), srcIsClient, hash);
-    flow.bucketNext = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, flow);
+    const key = this.key.copy();
+    const flow = new Flow(this.shared, conn, key, srcIsClient);
+    flow.bucketNext = this.buckets.get(key.hash) ?? null;
+    this.buckets.set(key.hash, flow);
     this.append(flow, FlowList.Open);
     this.stats.connectionsCreated++;
     if (++this.stats.live > this.stats.peakLive) this.stats.peakLive = this.stats.live;
@@ -836,10 +874,11 @@ export class ConnectionTable {
   }
 
   private remove(flow: Flow): void {
-    let at = this.buckets.get(flow.hash) ?? null;
+    const hash = flow.key.hash;
+    let at = this.buckets.get(hash) ?? null;
     if (at === flow) {
-      if (flow.bucketNext === null) this.buckets.delete(flow.hash);
-      else this.buckets.set(flow.hash, flow.bucketNext);
+      if (flow.bucketNext === null) this.buckets.delete(hash);
+      else this.buckets.set(hash, flow.bucketNext);
     } else {
       while (at !== null && at.bucketNext !== flow) at = at.bucketNext;
       if (at !== null) at.bucketNext = flow.bucketNext;

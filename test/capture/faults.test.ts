@@ -87,10 +87,10 @@ describe('bad input: classic pcap', () => {
   });
 
   it('captured length over the snaplen but within 256 KiB is accepted', async () => {
-    const small = writePcap(frames, { snaplen: 64 });
-    const bytes = setU32(setU32(small, 16, 64), 16, 64); // snaplen 64, records keep 64-byte bodies
-    const { summary } = await collect([temp.file(setU32(bytes, 16, 32))]);
+    // Some writers put a small snaplen in the header and still store whole frames.
+    const { frames: seen, summary } = await collect([temp.file(setU32(pcap, 16, 32))]);
     expect(summary.errors).toEqual([]);
+    expect(seen.map((f) => f.data)).toEqual(frames.map((f) => f.data));
   });
 
   it('a huge snaplen does not lift the 16 MiB cap', async () => {
