@@ -170,7 +170,22 @@ export interface HelperReport {
     dport: number;
     state: string;
     usedBy: number | null;
+    /** nf_nat_ftp found the port taken and picked a random one; dport is the announced port. */
+    portRandom: boolean;
   }[];
+  /** Predicted nf_nat_ftp rewrites (with --nat). */
+  rewrites: {
+    fileIndex: number;
+    frame: number;
+    session: number | null;
+    direction: 'client' | 'server';
+    original: string;
+    rewritten: string;
+    delta: number;
+    shiftAfter: number;
+    portCertain: boolean;
+  }[];
+  nat: { private: string; public: string }[];
   /** Packets the helper dropped; `inferred` when the capture cannot show the packet itself (dropped on the sender's host). */
   drops: { fileIndex: number; frame: number; session: number | null; reason: string; retransmissions: number[]; inferred: boolean }[];
   ignored: { fileIndex: number; frame: number; session: number | null; reason: string; message: string }[];

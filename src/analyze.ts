@@ -74,6 +74,8 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     chunkSize: options.chunkSize,
   });
   table.finish();
+  const capture = captureReport(summary);
+  if (helper && capture.last) helper.finish(capture.last.sec + capture.last.nsec / 1e9);
   const sessions = ftp.sessions.map((session) => session.record);
   linkageFindings(sessions, connections, (connection) => ftp.linker.isClaimed(connection), (finding) => findings.push(finding));
   const verdicts = helper ? transferVerdicts(helper, sessions, (finding) => findings.push(finding)) : null;
@@ -83,7 +85,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   for (const session of sessions) serviceByConnection.set(session.connection.id, `ftp-control:${session.evidence}`);
   for (const connection of connections) if (ftp.linker.isClaimed(connection)) serviceByConnection.set(connection.id, 'ftp-data:setup');
   return {
-    capture: captureReport(summary),
+    capture,
     decode: decodeReport(decodeStats),
     connections: connections.map((connection) => connectionReport(connection, serviceByConnection.get(connection.id))),
     connectionsTotal,

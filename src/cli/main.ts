@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { renderReport, FORMATS, type Format } from '../report/render.js';
 import { explainLine, type ExplainOptions } from '../helper/explain.js';
+import { parseNatMapping } from '../helper/nat.js';
 import { ProgressLine } from './progress.js';
 
 /** Exit codes, as README documents them. */
@@ -58,6 +59,7 @@ export async function main(rawArgv: string[], io: CliIo = process): Promise<numb
           .option('helper-ports', { type: 'string', default: '21', describe: 'server ports an nft/iptables CT rule attaches the FTP conntrack helper to' })
           .option('loose', { type: 'boolean', default: false, describe: "model nf_conntrack_ftp's loose=1 (accept PORT/227 naming another host)" })
           .option('kernel', { choices: ['6.18', '2026'] as const, default: '6.18', describe: 'helper parser: 6.18 (no range checks) or the 2026 one that drops octets > 255' })
+          .option('nat', { type: 'string', describe: 'the capture was taken inside a NAT box that maps PRIVATE=PUBLIC (repeatable): predict nf_nat_ftp rewrites' })
           .option('helper', { type: 'boolean', default: true, describe: 'model the conntrack helper (--no-helper skips it)' })
           .option('control-ports', { type: 'string', describe: 'comma-separated TCP ports always treated as FTP control (default: 21, plus any connection whose content is FTP)' })
           .example('$0 analyze trace.pcap', 'table of FTP sessions, transfers and findings')
@@ -75,7 +77,12 @@ export async function main(rawArgv: string[], io: CliIo = process): Promise<numb
             controlPorts: args['control-ports'] ? parsePortList(args['control-ports'] as string) : [21],
             showCredentials: args['show-credentials'] as boolean,
             helper: args.helper
-              ? { ports: parsePortList(args['helper-ports'] as string), loose: args.loose as boolean, kernel: args.kernel as '6.18' | '2026' }
+              ? {
+                  ports: parsePortList(args['helper-ports'] as string),
+                  loose: args.loose as boolean,
+                  kernel: args.kernel as '6.18' | '2026',
+                  nat: ([] as string[]).concat((args.nat as string | string[] | undefined) ?? []).map(parseNatMapping),
+                }
               : null,
           },
         };

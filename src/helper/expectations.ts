@@ -28,6 +28,8 @@ export interface Expectation {
   usedBy: number | null;
   /** Frame of the setup that replaced it. */
   replacedBy: number | null;
+  /** nf_nat_ftp found the announced port taken and chose a random one (≥ dport) we cannot predict. */
+  portRandom: boolean;
 }
 
 function key(src: string, dst: string, dport: number): string {
@@ -45,23 +47,31 @@ export class ExpectationTable {
    * nf_ct_expect_related(): returns 'added', or 'clash' when another master holds the
    * same tuple (-EBUSY: the helper drops the packet).
    */
-  register(candidate: Omit<Expectation, 'state' | 'usedBy' | 'replacedBy'>): 'added' | 'clash' {
+  register(candidate: Omit<Expectation, 'state' | 'usedBy' | 'replacedBy' | 'portRandom'>, natted = false): 'added' | 'clash' {
     this.expire(candidate.time);
     const tupleKey = key(candidate.src, candidate.dst, candidate.dport);
     const existing = this.live.get(tupleKey);
-    if (existing && existing.master !== candidate.master && !this.timedOut(existing, candidate.time)) return 'clash';
+    const clash = existing !== undefined && existing.master !== candidate.master && !this.timedOut(existing, candidate.time);
+    // Without NAT a clash drops the packet; nf_nat_ftp instead tries random ports above it.
+    if (clash && !natted) return 'clash';
     const previous = this.byMaster.get(candidate.master);
     if (previous) {
       // Identical re-registration (a retransmitted PORT) or a newer setup: the old one goes.
       previous.state = 'replaced';
       previous.replacedBy = candidate.frame;
-      this.live.delete(key(previous.src, previous.dst, previous.dport));
+      if (!previous.portRandom) this.live.delete(key(previous.src, previous.dst, previous.dport));
     }
-    const expectation: Expectation = { ...candidate, state: 'pending', usedBy: null, replacedBy: null };
+    const expectation: Expectation = { ...candidate, state: 'pending', usedBy: null, replacedBy: null, portRandom: clash };
     this.all.push(expectation);
-    this.live.set(tupleKey, expectation);
+    if (!clash) this.live.set(tupleKey, expectation);
     this.byMaster.set(candidate.master, expectation);
     return 'added';
+  }
+
+  /** Another master holds this tuple: nf_nat_ftp would pick a random port instead (§4). */
+  isTaken(src: string, dst: string, dport: number, master: number): boolean {
+    const existing = this.live.get(key(src, dst, dport));
+    return existing !== undefined && existing.master !== master;
   }
 
   /** A new connection src → dst:dport: the expectation it matches becomes used (RELATED). */
@@ -79,6 +89,13 @@ export class ExpectationTable {
 
   private timedOut(expectation: Expectation, now: number): boolean {
     return now - expectation.time > FTP_EXPECT_TIMEOUT_SECONDS;
+  }
+
+  /** End of the trace: whatever timed out before it is expired, the rest stays pending. */
+  finish(now: number): void {
+    for (const expectation of this.all) {
+      if (expectation.state === 'pending' && this.timedOut(expectation, now)) expectation.state = 'expired';
+    }
   }
 
   /** Drops expectations older than the timeout, as the trace's clock passes them. */

@@ -11,6 +11,7 @@ import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
 import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, type Pattern } from './conntrack-ftp.js';
 import { ExpectationTable, type Expectation } from './expectations.js';
 import type { KernelProfile } from './parsers.js';
+import { rewrittenText, type NatMapping, type NatRewrite } from './nat.js';
 
 export interface HelperOptions {
   /** Server ports a CT rule attaches the helper to (default 21). */
@@ -18,6 +19,8 @@ export interface HelperOptions {
   /** The nf_conntrack_ftp `loose` module parameter. */
   loose: boolean;
   kernel: KernelProfile;
+  /** NAT in front of the capture point (--nat PRIVATE=PUBLIC): nf_nat_ftp rewrites and re-addresses. */
+  nat?: readonly NatMapping[];
 }
 
 /** Control segments remembered per connection for the verdicts (control traffic is small). */
@@ -49,6 +52,9 @@ export interface ControlTrace {
 
 interface AttachedState {
   trace: ControlTrace;
+  /** The conntrack is NATed (an endpoint is on the inside of a --nat mapping): addresses the outside must use, per direction. */
+  natAddress: [Uint8Array, Uint8Array] | null;
+  natShift: [number, number];
   helper: FtpConntrackHelper;
   seenReply: boolean;
   sources: [Uint8Array, Uint8Array];
@@ -60,21 +66,38 @@ export class HelperStage {
   readonly controls = new Map<number, ControlTrace>();
   /** Data connections that found an expectation (RELATED), by connection id. */
   readonly related = new Map<number, Expectation>();
+  /** Predicted nf_nat_ftp rewrites, in capture order. */
+  readonly rewrites: NatRewrite[] = [];
   private readonly ports: ReadonlySet<number>;
+  private readonly publicOf: ReadonlyMap<string, string>;
 
   constructor(readonly options: HelperOptions) {
     this.ports = new Set(options.ports);
+    this.publicOf = new Map((options.nat ?? []).map((mapping) => [mapping.private, mapping.public]));
+  }
+
+  /** The address the outside sees for an inside one (itself when not NATed). */
+  private outside(address: string): string {
+    return this.publicOf.get(address) ?? address;
   }
 
   isAttached(connection: Connection): boolean {
     return this.ports.has(connection.server.port);
   }
 
+  /** End of the trace at `now` (seconds since the epoch). */
+  finish(now: number): void {
+    this.expectations.finish(now);
+  }
+
   /** Called once per new connection, before any of its segments. */
   observe(connection: Connection): ConnectionObserver | null {
     if (connection.handshake) {
-      const used = this.expectations.consume(connection.client.address, connection.server.address, connection.server.port,
-        connection.firstTime, connection.id);
+      // Behind the NAT box the data connection shows inside addresses; the expectation was made with outside ones.
+      const used = this.expectations.consume(connection.client.address, connection.server.address, connection.server.port, connection.firstTime, connection.id) ??
+        (this.publicOf.size > 0
+          ? this.expectations.consume(connection.client.address, this.outside(connection.server.address), connection.server.port, connection.firstTime, connection.id)
+          : null);
       if (used) this.related.set(connection.id, used);
     }
     if (!this.isAttached(connection)) return null;
@@ -86,8 +109,13 @@ export class HelperStage {
     // A capture that starts mid-session: the conntrack existed before it, and whether the
     // first segment we see starts a line is unknown; we assume it does (SEQ_PICKUP).
     const midStream = !connection.handshake;
+    const natted = this.publicOf.has(connection.client.address) || this.publicOf.has(connection.server.address);
     const state: AttachedState = {
       trace,
+      natAddress: natted
+        ? [parseAddress(this.outside(connection.client.address))!.bytes, parseAddress(this.outside(connection.server.address))!.bytes]
+        : null,
+      natShift: [0, 0],
       helper: new FtpConntrackHelper(this.options.loose, this.options.kernel, midStream),
       seenReply: midStream,
       sources: [client.bytes, server.bytes],
@@ -96,6 +124,32 @@ export class HelperStage {
     // Expectations die with their master only when conntrack destroys it (TIME_WAIT, 120 s
     // after the FIN), which the 300 s expectation timeout mostly covers; a FIN alone keeps them.
     return { segment: (conn, segment) => this.segment(state, conn, segment) };
+  }
+
+  /** nf_nat_ftp_fmt: re-print the numbers with the address the other side must use; returns that address. */
+  private rewrite(state: AttachedState, connection: Connection, segment: Segment, direction: number): string {
+    const match = state.helper.match;
+    const address = state.natAddress![direction]!;
+    const rewritten = rewrittenText(match.pattern, address, state.ipVersion, match.port);
+    const start = segment.payloadOffset + match.numberOffset;
+    let original = '';
+    for (let i = start; i < start + match.numberLength; i++) original += String.fromCharCode(segment.buffer[i]!);
+    const delta = rewritten.length - original.length;
+    state.natShift[direction] += delta;
+    const dst = formatAddress(address, 0, state.ipVersion);
+    const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
+    this.rewrites.push({
+      fileIndex: segment.fileIndex,
+      frame: segment.frame,
+      connection: connection.id,
+      direction,
+      original,
+      rewritten,
+      delta,
+      shiftAfter: state.natShift[direction]!,
+      portCertain: !this.expectations.isTaken(src, dst, match.port, connection.id),
+    });
+    return dst;
   }
 
   private segment(state: AttachedState, connection: Connection, segment: Segment): void {
@@ -120,7 +174,8 @@ export class HelperStage {
       const match = helper.match;
       // The expectation runs the other way: from the peer of the announcing side to the announced address.
       const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
-      const announced = formatAddress(match.address, 0, state.ipVersion);
+      let announced = formatAddress(match.address, 0, state.ipVersion);
+      if (state.natAddress !== null) announced = this.rewrite(state, connection, segment, direction);
       const candidate = {
         master: connection.id,
         fileIndex: segment.fileIndex,
@@ -130,7 +185,7 @@ export class HelperStage {
         dst: announced,
         dport: match.port,
       };
-      if (this.expectations.register(candidate) === 'added') expectation = this.expectations.all[this.expectations.all.length - 1]!;
+      if (this.expectations.register(candidate, state.natAddress !== null) === 'added') expectation = this.expectations.all[this.expectations.all.length - 1]!;
       else clash = true;
     }
     const records = state.trace.segments;

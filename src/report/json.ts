@@ -87,6 +87,7 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
   return {
     id: transfer.id,
     session: transfer.session,
+    helper: transfer.helper,
     frame: transfer.frame,
     ...fileField(transfer.fileIndex, analysis),
     command: transfer.command,
@@ -172,6 +173,7 @@ export function renderJson(analysis: Analysis): string {
     connectionsTotal: analysis.connectionsTotal,
     connections: analysis.connections.map((connection) => connectionJson(connection, analysis)),
     sessions: analysis.sessions.map((session) => sessionJson(session, analysis)),
+    helper: analysis.helper,
     findings: analysis.findings.map((finding) => findingJson(finding, analysis)),
     errors: analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })),
   };
@@ -187,6 +189,7 @@ export function renderNdjson(analysis: Analysis): string {
     lines.push(JSON.stringify({ type: 'session', ...rest }));
     for (const transfer of session.transfers) lines.push(JSON.stringify({ type: 'transfer', ...transferJson(transfer, analysis) }));
   }
+  if (analysis.helper) lines.push(JSON.stringify({ type: 'helper', ...analysis.helper }));
   for (const finding of analysis.findings) lines.push(JSON.stringify({ type: 'finding', ...findingJson(finding, analysis) }));
   for (const error of analysis.errors) lines.push(JSON.stringify({ type: 'error', file: error.file, offset: error.offset, message: error.what }));
   return `${lines.join('\n')}\n`;

@@ -47,3 +47,37 @@ describe.skipIf(!present)('kernel oracle (../shared/oracle, kernel 6.18.44)', ()
     });
   }
 });
+
+interface NatStep { conn: number; dir: string; sent: string; received: string; exp_router: string[] }
+
+describe.skipIf(!present)('kernel oracle: nf_nat_ftp behind masquerade (client side of the router)', () => {
+  it('predicts the rewritten text, the sequence shift and the expectations the router kept', async () => {
+    const nat = (JSON.parse(readFileSync(join(ORACLE, 'results.json'), 'utf8')) as { nat: { steps: NatStep[] } }).nat;
+    const analysis = await analyze([join(ORACLE, 'pcaps', 'nat_client_side.pcap')], {
+      controlPorts: [21],
+      helper: { ports: [21], loose: false, kernel: '6.18', nat: [{ private: '10.77.1.2', public: '10.77.200.1' }] },
+    });
+    const helper = analysis.helper!;
+    // What the router forwarded to the server, for every client command it rewrote.
+    const rewrittenByKernel = nat.steps.filter((step) => step.dir === 'c' && step.sent !== step.received);
+    const clientRewrites = helper.rewrites.filter((rewrite) => rewrite.direction === 'client');
+    expect(clientRewrites).toHaveLength(rewrittenByKernel.length);
+    rewrittenByKernel.forEach((step, index) => {
+      const rewrite = clientRewrites[index]!;
+      const received = step.received.replace(/\\x7c/g, '|').replace(/\\r\\n$/, '');
+      // A random port (clash) changes the text in a way nobody can predict; the rest must be exact.
+      if (!rewrite.portCertain) return;
+      expect(received).toContain(rewrite.rewritten);
+      expect(received.length - step.sent.replace(/\\x7c/g, '|').replace(/\\r\\n$/, '').length).toBe(rewrite.delta);
+    });
+    expect(clientRewrites.map((rewrite) => rewrite.shiftAfter)).toEqual([2, 4, 2]); // as §10 measured: +2, then +4; +2 on conn 1
+    // The kernel's final expectation table; a random port (clash) is matched by everything but the port.
+    const final = nat.steps[nat.steps.length - 1]!.exp_router;
+    const pending = helper.expectations.filter((expectation) => expectation.state === 'pending');
+    expect(pending).toHaveLength(final.length);
+    for (const expectation of pending) {
+      const prefix = `${expectation.src}>${expectation.dst}:`;
+      expect(final.some((entry) => (expectation.portRandom ? entry.startsWith(prefix) : entry === `${prefix}${expectation.dport}`))).toBe(true);
+    }
+  });
+});
