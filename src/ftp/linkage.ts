@@ -62,7 +62,7 @@ export class DataChannelLinker {
   /** Called for each new TCP connection; true when it is a data connection of a known setup. */
   claim(connection: Connection): boolean {
     const candidates = this.byPort.get(connection.server.port);
-    if (!candidates) return false;
+    if (!candidates) return this.claimForOrphan(connection);
     let best: OpenSetup | null = null;
     let bestScore = 0;
     for (let i = candidates.length - 1; i >= 0; i--) {

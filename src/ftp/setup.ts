@@ -31,8 +31,9 @@ function hostPort(numbers: number[], problems: string[]): { address: string | nu
     if (value > 255) problems.push(`address byte ${index + 1} is ${value}, over 255`);
   }
   if (p1 > 255 || p2 > 255) problems.push(`port bytes ${p1},${p2}: each must be 0-255`);
-  const port = p1 * 256 + p2;
-  if (port > 65535) problems.push(`port ${port} is over 65535`);
+  // Stacks and the kernel helper keep 16 bits (300,10 → 76810 → 11274), and so does the linkage.
+  const port = (p1 * 256 + p2) & 0xffff;
+  if (p1 * 256 + p2 > 65535) problems.push(`port ${p1 * 256 + p2} is over 65535 (taken as ${port})`);
   if (port === 0) problems.push('port 0');
   return { address: `${a}.${b}.${c}.${d}`, port };
 }

@@ -92,7 +92,9 @@ export class HelperStage {
 
   /** Called once per new connection, before any of its segments. */
   observe(connection: Connection): ConnectionObserver | null {
-    if (connection.handshake) {
+    // The factory runs on the connection's first packet: a SYN there means it opened in the trace.
+    const opened = connection.handshake || connection.roleEvidence === 'syn' || connection.roleEvidence === 'syn-ack';
+    if (opened) {
       // Behind the NAT box the data connection shows inside addresses; the expectation was made with outside ones.
       const used = this.expectations.consume(connection.client.address, connection.server.address, connection.server.port, connection.firstTime, connection.id) ??
         (this.publicOf.size > 0
@@ -108,7 +110,7 @@ export class HelperStage {
     this.controls.set(connection.id, trace);
     // A capture that starts mid-session: the conntrack existed before it, and whether the
     // first segment we see starts a line is unknown; we assume it does (SEQ_PICKUP).
-    const midStream = !connection.handshake;
+    const midStream = !opened;
     const natted = this.publicOf.has(connection.client.address) || this.publicOf.has(connection.server.address);
     const state: AttachedState = {
       trace,

@@ -33,10 +33,10 @@ export interface StreamSink {
   reserveBuffer(bytes: number): BufferCap | null;
   releaseBuffer(bytes: number): void;
   /** A MIN_HISTORY ring for a direction's delivered bytes, or null when the budget is spent. */
-  acquireHistory(): HistoryRing | null;
+  acquireHistory(): Uint8Array | null;
   /** Whether a ring may grow by `bytes`; reserved when true. */
   reserveHistory(bytes: number): boolean;
-  releaseHistory(ring: HistoryRing): void;
+  releaseHistory(ring: Uint8Array): void;
   capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void;
 }
 
@@ -53,26 +53,8 @@ export interface HalfLimits {
  */
 const MAX_ACK_AHEAD = 1 << 30;
 
-/** Size of a new history ring; rings this size are pooled by the table. */
+/** Size of a new history ring (a power of two); rings this size are pooled by the table. */
 export const MIN_HISTORY = 1024;
-const HISTORY_CHUNKS = 32;
-
-/** Delivered bytes of one direction, to compare later retransmissions with. */
-export class HistoryRing {
-  /** (rel, fileIndex, frame) of the latest delivered chunks, so a finding can name the first copy's frame. */
-  readonly chunks = new Float64Array(HISTORY_CHUNKS * 3);
-  chunkNext = 0;
-
-  /** `bytes` has a power-of-two length, so a rel maps to its slot with a mask. */
-  constructor(public bytes: Uint8Array) {
-    this.reset();
-  }
-
-  reset(): void {
-    this.chunks.fill(-1);
-    this.chunkNext = 0;
-  }
-}
 
 export class HalfConnection {
   /** Next byte the stream view delivers; everything before it was delivered or given up. */
@@ -101,9 +83,24 @@ export class HalfConnection {
   pending: PendingRun[] | null = null;
   /** Bytes held in PendingRun copies. */
   bufferedBytes = 0;
-  /** The latest delivered bytes, valid for [historyStart, nextRel). */
-  history: HistoryRing | null = null;
+  /** Ring of the latest delivered bytes (power-of-two size), valid for [historyStart, nextRel). */
+  history: Uint8Array | null = null;
   historyStart = 0;
+
+  // The last delivered chunks (rel, file, frame), for naming the first copy in a finding.
+  chunkCount = 0;
+  chunkRel0 = 0;
+  chunkFile0 = 0;
+  chunkFrame0 = 0;
+  chunkRel1 = 0;
+  chunkFile1 = 0;
+  chunkFrame1 = 0;
+  chunkRel2 = 0;
+  chunkFile2 = 0;
+  chunkFrame2 = 0;
+  chunkRel3 = 0;
+  chunkFile3 = 0;
+  chunkFrame3 = 0;
 
   // Results of the last scan(): what the segment adds, repeats or contradicts.
   newBytes = 0;
@@ -194,8 +191,8 @@ export class HalfConnection {
   }
 
   private compareHistory(from: number, to: number, buf: Uint8Array, off: number): void {
-    if (this.history === null || this.differsAt >= 0) return;
-    const ring = this.history.bytes;
+    const ring = this.history;
+    if (ring === null || this.differsAt >= 0) return;
     const start = from > this.historyStart ? from : this.historyStart;
     const mask = ring.length - 1;
     for (let rel = start; rel < to; rel++) {
@@ -445,20 +442,16 @@ export class HalfConnection {
   private remember(buf: Uint8Array, from: number, length: number, fileIndex: number, frame: number): void {
     const max = this.limits.historyBytes;
     if (max === 0 || length === 0) return;
-    let history = this.history;
-    if (history === null) {
-      history = this.history = this.sink.acquireHistory();
-      if (history === null) return;
+    let ring = this.history;
+    if (ring === null) {
+      ring = this.history = this.sink.acquireHistory();
+      if (ring === null) return;
       this.historyStart = this.nextRel;
+      this.chunkCount = 0;
     }
     const end = this.nextRel + length;
-    if (history.bytes.length < max && end - this.historyStart > history.bytes.length) this.growHistory(history, end - this.historyStart, max);
-    const chunks = history.chunks;
-    const slot = (history.chunkNext++ % HISTORY_CHUNKS) * 3;
-    chunks[slot] = this.nextRel;
-    chunks[slot + 1] = fileIndex;
-    chunks[slot + 2] = frame;
-    const ring = history.bytes;
+    if (ring.length < max && end - this.historyStart > ring.length) ring = this.growHistory(ring, end - this.historyStart, max);
+    this.recordChunk(fileIndex, frame);
     const size = ring.length;
     const mask = size - 1;
     let rel = this.nextRel;
@@ -478,33 +471,67 @@ export class HalfConnection {
     if (end - size > this.historyStart) this.historyStart = end - size;
   }
 
-  /** The frame a delivered byte came from, when its chunk is still among the last HISTORY_CHUNKS. */
-  private findHistoryFrame(rel: number): void {
-    const history = this.history!;
-    const chunks = history.chunks;
-    // Chunks are recorded in stream order: once the ring wrapped, bytes before its oldest
-    // entry may belong to a chunk already overwritten.
-    if (history.chunkNext > HISTORY_CHUNKS && rel < chunks[(history.chunkNext % HISTORY_CHUNKS) * 3]!) return;
-    let best = -1;
-    for (let slot = 0; slot < chunks.length; slot += 3) {
-      const start = chunks[slot]!;
-      if (start >= 0 && start <= rel && (best < 0 || start > chunks[best]!)) best = slot;
+  /**
+   * Where the chunk delivered at nextRel came from. Only the last few are kept, in fields of
+   * this object (no extra memory to touch per segment): a retransmission is nearly always of
+   * the latest unacknowledged segments.
+   */
+  private recordChunk(fileIndex: number, frame: number): void {
+    const rel = this.nextRel;
+    switch (this.chunkCount++ & 3) {
+      case 0:
+        this.chunkRel0 = rel;
+        this.chunkFile0 = fileIndex;
+        this.chunkFrame0 = frame;
+        break;
+      case 1:
+        this.chunkRel1 = rel;
+        this.chunkFile1 = fileIndex;
+        this.chunkFrame1 = frame;
+        break;
+      case 2:
+        this.chunkRel2 = rel;
+        this.chunkFile2 = fileIndex;
+        this.chunkFrame2 = frame;
+        break;
+      default:
+        this.chunkRel3 = rel;
+        this.chunkFile3 = fileIndex;
+        this.chunkFrame3 = frame;
     }
-    if (best < 0) return;
-    this.differsFileIndex = chunks[best + 1]!;
-    this.differsFrame = chunks[best + 2]!;
   }
 
-  private growHistory(history: HistoryRing, needed: number, max: number): void {
-    const old = history.bytes;
+  /** The frame a delivered byte came from, when its chunk is among the last four. */
+  private findHistoryFrame(rel: number): void {
+    const count = this.chunkCount < 4 ? this.chunkCount : 4;
+    // Chunks are recorded in stream order: before the oldest one kept, the owner is unknown.
+    const oldest = this.chunkCount <= 4 ? 0 : this.chunkCount & 3;
+    if (count === 0 || rel < this.chunkRelAt(oldest)) return;
+    let best = -1;
+    for (let slot = 0; slot < count; slot++) {
+      const start = this.chunkRelAt(slot);
+      if (start <= rel && (best < 0 || start > this.chunkRelAt(best))) best = slot;
+    }
+    if (best < 0) return;
+    this.differsFileIndex = best === 0 ? this.chunkFile0 : best === 1 ? this.chunkFile1 : best === 2 ? this.chunkFile2 : this.chunkFile3;
+    this.differsFrame = best === 0 ? this.chunkFrame0 : best === 1 ? this.chunkFrame1 : best === 2 ? this.chunkFrame2 : this.chunkFrame3;
+  }
+
+  private chunkRelAt(slot: number): number {
+    return slot === 0 ? this.chunkRel0 : slot === 1 ? this.chunkRel1 : slot === 2 ? this.chunkRel2 : this.chunkRel3;
+  }
+
+  private growHistory(old: Uint8Array, needed: number, max: number): Uint8Array {
     let size = old.length;
     while (size < needed && size < max) size *= 2;
     if (size > max) size = 1 << (31 - Math.clz32(max));
-    if (size <= old.length || !this.sink.reserveHistory(size - old.length)) return;
+    if (size <= old.length || !this.sink.reserveHistory(size)) return old;
     const ring = new Uint8Array(size);
     const oldMask = old.length - 1;
     const mask = size - 1;
     for (let rel = this.historyStart; rel < this.nextRel; rel++) ring[rel & mask] = old[rel & oldMask]!;
-    history.bytes = ring;
+    this.sink.releaseHistory(old);
+    this.history = ring;
+    return ring;
   }
 }

@@ -12,7 +12,7 @@ import type { Frame } from '../capture/frame.js';
 import { formatAddress } from '../decode/address.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import type { Finding, Severity } from '../findings.js';
-import { HalfConnection, HistoryRing, MIN_HISTORY, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
+import { HalfConnection, MIN_HISTORY, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
 import { OVERLAP_POLICY, resolveTcpOptions, type TcpOptions } from './options.js';
 import { TupleKey } from './tuple.js';
 import {
@@ -82,6 +82,13 @@ const HISTORY_SLAB_BYTES = 256 * MIN_HISTORY;
 /** Trace seconds between idle sweeps: eviction costs nothing per packet. */
 const SWEEP_INTERVAL_SECONDS = 1;
 /**
+ * A connection moves to the tail of its list at most this often (trace seconds): the lists
+ * stay ordered by activity to this precision, and most segments touch no neighbour's memory.
+ */
+const TOUCH_INTERVAL_SECONDS = 1;
+/** Connections at the head of the open list compared when one must be evicted. */
+const EVICTION_CANDIDATES = 64;
+/**
  * Segments of a connection whose roles are not settled (picked up mid-stream, no telling
  * port) held back before the ports decide; only payload-less ones are ever held.
  */
@@ -109,7 +116,7 @@ const enum FlowList {
 /** What all connections of a table share: options, the buffer budget, and the pool of history rings. */
 class Shared {
   bufferedTotal = 0;
-  private readonly historyPool: HistoryRing[] = [];
+  private readonly historyPool: Uint8Array[] = [];
   private slab: Uint8Array | null = null;
   private slabUsed = 0;
   constructor(
@@ -125,41 +132,44 @@ class Shared {
     if (this.bufferedTotal > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = this.bufferedTotal;
   }
 
-  acquireHistory(): HistoryRing | null {
+  acquireHistory(): Uint8Array | null {
     const max = this.limits.historyBytes;
     // Below the pooled size, a ring of its own (sizes are powers of two).
     const size = max < MIN_HISTORY ? 1 << (31 - Math.clz32(max)) : MIN_HISTORY;
     if (this.bufferedTotal + size > this.options.maxBufferedBytesTotal) return null;
     this.add(size);
-    if (size < MIN_HISTORY) return new HistoryRing(new Uint8Array(size));
+    if (size < MIN_HISTORY) return new Uint8Array(size);
     const pooled = this.historyPool.pop();
-    if (pooled !== undefined) {
-      pooled.reset();
-      return pooled;
-    }
+    if (pooled !== undefined) return pooled;
     if (this.slab === null || this.slabUsed === this.slab.length) {
       this.slab = new Uint8Array(HISTORY_SLAB_BYTES);
       this.slabUsed = 0;
     }
     const bytes = this.slab.subarray(this.slabUsed, this.slabUsed + MIN_HISTORY);
     this.slabUsed += MIN_HISTORY;
-    return new HistoryRing(bytes);
+    return bytes;
   }
 
-  releaseHistory(ring: HistoryRing): void {
-    this.add(-ring.bytes.length);
-    if (ring.bytes.length === MIN_HISTORY) this.historyPool.push(ring);
+  releaseHistory(ring: Uint8Array): void {
+    this.add(-ring.length);
+    if (ring.length === MIN_HISTORY) this.historyPool.push(ring);
   }
 }
 
-/** A connection and the table's private state for it. */
-class Flow implements StreamSink {
+/**
+ * A connection and the table's private state for it. It is its own tuple key (the fields
+ * inline), so matching a packet touches no other object.
+ */
+class Flow extends TupleKey implements StreamSink {
   /** Next flow in the same hash bucket. */
   bucketNext: Flow | null = null;
-  /** Neighbours on the open or closed list, least recently active first. */
+  /** Neighbours on the open or closed list, in order of touchedAt. */
   prev: Flow | null = null;
   next: Flow | null = null;
   list = FlowList.None;
+  /** Trace clock at the last segment, and when last moved to the tail of its list. */
+  activeAt = 0;
+  touchedAt = 0;
   state = FlowState.Open;
   /** Roles settled and the factory asked; until then segments are held, not shown. */
   decided = false;
@@ -175,10 +185,12 @@ class Flow implements StreamSink {
   constructor(
     private readonly shared: Shared,
     readonly conn: Connection,
-    readonly key: TupleKey,
+    key: TupleKey,
     /** Whether the key's A side (source of the first packet) is the client. */
     public clientIsA: boolean,
   ) {
+    super();
+    this.assign(key);
     this.halves = [
       new HalfConnection(0, conn.stats[0], this, shared.limits),
       new HalfConnection(1, conn.stats[1], this, shared.limits),
@@ -215,7 +227,7 @@ class Flow implements StreamSink {
     this.shared.add(-bytes);
   }
 
-  acquireHistory(): HistoryRing | null {
+  acquireHistory(): Uint8Array | null {
     return this.shared.acquireHistory();
   }
 
@@ -225,7 +237,7 @@ class Flow implements StreamSink {
     return true;
   }
 
-  releaseHistory(ring: HistoryRing): void {
+  releaseHistory(ring: Uint8Array): void {
     this.shared.releaseHistory(ring);
   }
 
@@ -342,7 +354,7 @@ export class ConnectionTable {
     let flow = this.buckets.get(key.hash) ?? null;
     let match = 0;
     while (flow !== null) {
-      match = flow.key.match(key);
+      match = flow.match(key);
       if (match !== 0) break;
       flow = flow.bucketNext;
     }
@@ -428,10 +440,9 @@ export class ConnectionTable {
       stats: [newDirectionStats(), newDirectionStats()],
       observer: null,
     };
-    const key = this.key.copy();
-    const flow = new Flow(this.shared, conn, key, srcIsClient);
-    flow.bucketNext = this.buckets.get(key.hash) ?? null;
-    this.buckets.set(key.hash, flow);
+    const flow = new Flow(this.shared, conn, this.key, srcIsClient);
+    flow.bucketNext = this.buckets.get(flow.hash) ?? null;
+    this.buckets.set(flow.hash, flow);
     this.append(flow, FlowList.Open);
     this.stats.connectionsCreated++;
     if (++this.stats.live > this.stats.peakLive) this.stats.peakLive = this.stats.live;
@@ -582,7 +593,8 @@ export class ConnectionTable {
     conn.lastFileIndex = frame.fileIndex;
     conn.lastFrame = frame.number;
     conn.lastTime = now;
-    this.touch(flow);
+    flow.activeAt = this.clock;
+    if (this.clock - flow.touchedAt >= TOUCH_INTERVAL_SECONDS) this.touch(flow);
 
     const flags = pkt.tcpFlags;
     // RFC 1122 §4.2.2.12: a RST may carry text explaining it; that is not stream data.
@@ -826,14 +838,24 @@ export class ConnectionTable {
 
   private sweep(now: number): void {
     this.nextSweep = now + SWEEP_INTERVAL_SECONDS;
+    // Lists are ordered by touchedAt; a head active since it was queued goes to the tail
+    // instead, so each connection is looked at about once per timeout.
     const idleBefore = now - this.options.idleTimeoutSeconds;
-    for (let flow = this.openHead; flow !== null && flow.conn.lastTime <= idleBefore; flow = this.openHead) {
+    for (let flow = this.openHead; flow !== null && flow.touchedAt <= idleBefore; flow = this.openHead) {
+      if (flow.activeAt > idleBefore) {
+        this.touch(flow);
+        continue;
+      }
       this.stats.timedOut++;
       this.endFlow(flow, this.endAsSeen(flow, 'evicted'));
       this.remove(flow);
     }
     const closedBefore = now - this.options.closedTimeoutSeconds;
-    for (let flow = this.closedHead; flow !== null && flow.conn.lastTime <= closedBefore; flow = this.closedHead) {
+    for (let flow = this.closedHead; flow !== null && flow.touchedAt <= closedBefore; flow = this.closedHead) {
+      if (flow.activeAt > closedBefore) {
+        this.touch(flow);
+        continue;
+      }
       this.endFlow(flow, this.endAsSeen(flow, 'rst'));
       this.remove(flow);
     }
@@ -847,7 +869,13 @@ export class ConnectionTable {
       this.remove(closed);
       return;
     }
-    const flow = this.openHead!;
+    // The list is in activity order to within TOUCH_INTERVAL_SECONDS; among its first few,
+    // the one idle longest.
+    let flow = this.openHead!;
+    let candidate = flow.next;
+    for (let looked = 0; candidate !== null && looked < EVICTION_CANDIDATES; looked++, candidate = candidate.next) {
+      if (candidate.activeAt < flow.activeAt) flow = candidate;
+    }
     this.stats.evicted++;
     if (this.countCap('maxLiveConnections', frame.fileIndex, frame.number)) {
       const finding: Finding = {
@@ -874,7 +902,7 @@ export class ConnectionTable {
   }
 
   private remove(flow: Flow): void {
-    const hash = flow.key.hash;
+    const hash = flow.hash;
     let at = this.buckets.get(hash) ?? null;
     if (at === flow) {
       if (flow.bucketNext === null) this.buckets.delete(hash);
@@ -889,6 +917,7 @@ export class ConnectionTable {
   }
 
   private touch(flow: Flow): void {
+    flow.touchedAt = this.clock;
     if (flow.next === null) return;
     const list = flow.list;
     this.unlink(flow);
@@ -897,6 +926,7 @@ export class ConnectionTable {
 
   private append(flow: Flow, list: FlowList): void {
     flow.list = list;
+    flow.touchedAt = this.clock;
     flow.next = null;
     if (list === FlowList.Open) {
       flow.prev = this.openTail;

@@ -48,21 +48,19 @@ export class TupleKey {
     this.hash = finalMix((a + b) | 0) & 0x3fffffff;
   }
 
-  copy(): TupleKey {
-    const key = new TupleKey();
-    key.ipVersion = this.ipVersion;
-    key.portA = this.portA;
-    key.portB = this.portB;
-    key.a0 = this.a0;
-    key.a1 = this.a1;
-    key.a2 = this.a2;
-    key.a3 = this.a3;
-    key.b0 = this.b0;
-    key.b1 = this.b1;
-    key.b2 = this.b2;
-    key.b3 = this.b3;
-    key.hash = this.hash;
-    return key;
+  assign(from: TupleKey): void {
+    this.ipVersion = from.ipVersion;
+    this.portA = from.portA;
+    this.portB = from.portB;
+    this.a0 = from.a0;
+    this.a1 = from.a1;
+    this.a2 = from.a2;
+    this.a3 = from.a3;
+    this.b0 = from.b0;
+    this.b1 = from.b1;
+    this.b2 = from.b2;
+    this.b3 = from.b3;
+    this.hash = from.hash;
   }
 
   /** 1 when `packet` (read into a key) goes from this key's A to B, 2 from B to A, 0 when it is another tuple. */

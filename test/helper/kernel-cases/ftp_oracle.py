@@ -34,7 +34,7 @@ all marked "ftpcap:" below --
   * own namespace/interface names (kcc/kcs, kcv0/kcv1; env ORACLE_NS_CLIENT,
     ORACLE_NS_SERVER) so it never tears down someone else's kac/kas run;
   * fixed veth MAC addresses, so the IPv6 link-local addresses are the same on
-    every run (fe80::77ff:fe00:1 client, fe80::77ff:fe00:2 server) and cases
+    every run (fe80::ff:fe00:1 client, fe80::ff:fe00:2 server) and cases
     can spell them out (upper case, uncompressed, ...);
   * the nft ruleset file goes to a temp dir, not next to this script;
   * case field "helper_host": "server" (default, as shared/oracle) or "client":
@@ -832,7 +832,7 @@ def main():
         if not a.keep:
             teardown_ns([NS_C, NS_S])
     meta = dict(kernel=os.uname().release, uname_r=sh("uname -r").strip(),  # ftpcap: uname -r
-                cases_file=os.path.relpath(a.cases, HERE), loose_param=read_file(LOOSE),
+                cases_file=os.path.basename(a.cases), loose_param=read_file(LOOSE),
                 ports_param=read_file("/sys/module/nf_conntrack_ftp/parameters/ports"), env=ENV)
     with open(a.json, "w") as f:
         json.dump(dict(meta=meta, results=results, nat=nat), f, indent=1, default=str)
