@@ -56,12 +56,22 @@ export class LineSplitter {
   constructor(
     private readonly onLine: LineHandler,
     private readonly maxLineBytes: number = MAX_LINE_BYTES,
+    /**
+     * Whether bytes right after a gap look like the start of a line (a command word, a
+     * reply code): lost bytes usually end at a segment boundary, which is a line boundary
+     * in most FTP traffic, so we resume there instead of throwing the line away.
+     */
+    private readonly looksLikeLineStart: (bytes: Uint8Array) => boolean = () => false,
   ) {
     this.buffer = new Uint8Array(maxLineBytes);
   }
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
     let noted = false;
+    if (this.resyncing && this.looksLikeLineStart(bytes)) {
+      this.resyncing = false;
+      this.damaged = 'after-gap';
+    }
     for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i]!;
       if (this.resyncing) {

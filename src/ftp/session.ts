@@ -6,7 +6,7 @@
  */
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
-import { LineSplitter, type Line } from './lines.js';
+import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
 import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferMode, TransferRecord } from './model.js';
 import { ReplyAssembler } from './replies.js';
 import { parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
@@ -67,8 +67,8 @@ export class FtpSession {
     this.controlClient = connection.client.address;
     this.controlServer = connection.server.address;
     this.splitters = [
-      new LineSplitter((line) => this.clientLine(line)),
-      new LineSplitter((line) => this.serverLine(line)),
+      new LineSplitter((line) => this.clientLine(line), MAX_LINE_BYTES, startsLikeCommand),
+      new LineSplitter((line) => this.serverLine(line), MAX_LINE_BYTES, startsLikeReply),
     ];
     if (connection.server.port === 990) {
       this.startTls({ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }, 'implicit');
@@ -374,4 +374,25 @@ function normalize(path: string): string {
 
 function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length)}…`;
+}
+
+/** 3–4 letters then a space or line end: how every FTP command line starts. */
+function startsLikeCommand(bytes: Uint8Array): boolean {
+  let letters = 0;
+  while (letters < bytes.length && letters < 5 && isLetter(bytes[letters]!)) letters++;
+  const next = bytes[letters];
+  return letters >= 3 && letters <= 4 && (next === 0x20 || next === 0x0d || next === 0x0a);
+}
+
+/** Three digits then a space or hyphen: how every reply line starts. */
+function startsLikeReply(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && isDigit(bytes[0]!) && isDigit(bytes[1]!) && isDigit(bytes[2]!) && (bytes[3] === 0x20 || bytes[3] === 0x2d);
+}
+
+function isLetter(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+}
+
+function isDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
 }
