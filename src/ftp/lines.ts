@@ -10,6 +10,7 @@ import type { FrameRef } from '../findings.js';
 
 /** Zeek caps commands at 100 bytes by default; real replies (MLST, FEAT, 211-) run longer. */
 export const MAX_LINE_BYTES = 8192;
+const INITIAL_LINE_BYTES = 128;
 
 const IAC = 0xff;
 const TELNET_SB = 0xfa;
@@ -43,7 +44,8 @@ const enum TelnetState {
 }
 
 export class LineSplitter {
-  private readonly buffer: Uint8Array;
+  /** Grows on demand up to the cap: most lines are short, and a trace can hold many sessions. */
+  private buffer: Uint8Array;
   private length = 0;
   private frames: FrameRef[] = [];
   private skipping = false;
@@ -63,7 +65,7 @@ export class LineSplitter {
      */
     private readonly looksLikeLineStart: (bytes: Uint8Array) => boolean = () => false,
   ) {
-    this.buffer = new Uint8Array(maxLineBytes);
+    this.buffer = new Uint8Array(Math.min(INITIAL_LINE_BYTES, maxLineBytes));
   }
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
@@ -139,7 +141,12 @@ export class LineSplitter {
   }
 
   private append(byte: number): void {
-    if (this.length < this.maxLineBytes) {
+    if (this.length < this.buffer.length) {
+      this.buffer[this.length++] = byte;
+    } else if (this.length < this.maxLineBytes) {
+      const grown = new Uint8Array(Math.min(this.buffer.length * 2, this.maxLineBytes));
+      grown.set(this.buffer);
+      this.buffer = grown;
       this.buffer[this.length++] = byte;
     } else {
       this.skipping = true;

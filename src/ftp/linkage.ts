@@ -14,6 +14,15 @@ import type { SessionRecord, SetupRecord, TransferRecord } from './model.js';
 export const MAX_OPEN_SETUPS = 100_000;
 /** A setup older than this no longer claims connections (the kernel keeps expectations 300 s). */
 export const SETUP_MAX_AGE_SECONDS = 3600;
+/**
+ * Setups kept per announced port: a new connection is compared with these, newest first.
+ * Thousands of sessions reusing one passive port would otherwise make every new
+ * connection scan them all; a data connection follows its setup closely.
+ */
+export const MAX_SETUPS_PER_PORT = 256;
+
+/** Exact endpoint, from the host that should connect. */
+const PERFECT_MATCH = 4;
 
 interface OpenSetup {
   session: SessionRecord;
@@ -25,7 +34,6 @@ interface OpenSetup {
 export class DataChannelLinker {
   private readonly byPort = new Map<number, OpenSetup[]>();
   private readonly bySetup = new Map<SetupRecord, OpenSetup>();
-  private readonly order: OpenSetup[] = [];
   private readonly claimed = new Set<Connection>();
   /**
    * Transfers whose setup gave no usable endpoint (PORT with five numbers, no setup at
@@ -39,12 +47,15 @@ export class DataChannelLinker {
   setupAnnounced(session: SessionRecord, setup: SetupRecord): void {
     if (setup.targetPort === null) return;
     const open: OpenSetup = { session, setup, unassigned: [], waiting: [] };
-    if (this.order.length >= MAX_OPEN_SETUPS) this.forgetOldest(setup);
-    this.order.push(open);
+    if (this.bySetup.size >= MAX_OPEN_SETUPS) this.forgetOldest(setup);
     this.bySetup.set(setup, open);
     const list = this.byPort.get(setup.targetPort);
-    if (list) list.push(open);
-    else this.byPort.set(setup.targetPort, [open]);
+    if (!list) {
+      this.byPort.set(setup.targetPort, [open]);
+      return;
+    }
+    list.push(open);
+    if (list.length > MAX_SETUPS_PER_PORT) this.bySetup.delete(list.shift()!.setup);
   }
 
   transferRequested(session: SessionRecord, transfer: TransferRecord): void {
@@ -63,14 +74,17 @@ export class DataChannelLinker {
   claim(connection: Connection): boolean {
     const candidates = this.byPort.get(connection.server.port);
     if (!candidates) return this.claimForOrphan(connection);
+    this.prune(candidates, connection.firstTime);
     let best: OpenSetup | null = null;
     let bestScore = 0;
+    // Newest first: the latest setup wins ties, and a perfect fit ends the search.
     for (let i = candidates.length - 1; i >= 0; i--) {
       const open = candidates[i]!;
       const score = matchScore(open, connection);
       if (score > bestScore) {
         best = open;
         bestScore = score;
+        if (score === PERFECT_MATCH) break;
       }
     }
     if (best === null) return this.claimForOrphan(connection);
@@ -109,11 +123,21 @@ export class DataChannelLinker {
     return this.claimed.has(connection);
   }
 
+  /** Setups on one port are kept in time order: drop the ones too old to claim anything. */
+  private prune(candidates: OpenSetup[], now: number): void {
+    let stale = 0;
+    while (stale < candidates.length && now - candidates[stale]!.setup.time > SETUP_MAX_AGE_SECONDS) stale++;
+    if (stale === 0) return;
+    for (const open of candidates.splice(0, stale)) this.bySetup.delete(open.setup);
+  }
+
   private forgetOldest(incoming: SetupRecord): void {
-    const oldest = this.order.shift()!;
+    // A Map iterates in insertion order: the first entry is the oldest setup.
+    const oldest = this.bySetup.values().next().value as OpenSetup;
     this.bySetup.delete(oldest.setup);
     const list = this.byPort.get(oldest.setup.targetPort!)!;
-    list.splice(list.indexOf(oldest), 1);
+    const at = list.indexOf(oldest);
+    if (at >= 0) list.splice(at, 1);
     if (list.length === 0) this.byPort.delete(oldest.setup.targetPort!);
     if (!this.capNoted) {
       this.capNoted = true;
@@ -143,7 +167,7 @@ function matchScore(open: OpenSetup, connection: Connection): number {
   const expectedInitiator = active ? control.server.address : control.client.address;
   const initiatorFits = connection.client.address === expectedInitiator;
   const exact = setup.targetAddress !== null && connection.server.address === setup.targetAddress;
-  if (exact) return initiatorFits ? 4 : 3;
+  if (exact) return initiatorFits ? PERFECT_MATCH : 3;
   // Port only: the destination is the host that announced (address rewritten or ignored).
   const announcer = active ? control.client.address : control.server.address;
   if (connection.server.address === announcer) return initiatorFits ? 2 : 1;

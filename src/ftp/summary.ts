@@ -195,6 +195,14 @@ export function linkageFindings(
   emit: FindingSink,
 ): void {
   const controls = new Set(sessions.map((session) => session.connection));
+  // Sessions by the pair of hosts they connect, so each connection is checked against a few, not all.
+  const byHosts = new Map<string, SessionRecord[]>();
+  for (const session of sessions) {
+    const key = hostPair(session.connection.client.address, session.connection.server.address);
+    const list = byHosts.get(key);
+    if (list) list.push(session);
+    else byHosts.set(key, [session]);
+  }
   for (const session of sessions) {
     for (const transfer of session.transfers) {
       if (transfer.dataConnection !== null) continue;
@@ -217,7 +225,8 @@ export function linkageFindings(
   }
   for (const connection of connections) {
     if (controls.has(connection) || isClaimed(connection)) continue;
-    const session = sessions.find((candidate) => looksLikeDataOf(connection, candidate.connection));
+    const candidates = byHosts.get(hostPair(connection.client.address, connection.server.address)) ?? [];
+    const session = candidates.find((candidate) => looksLikeDataOf(connection, candidate.connection));
     if (!session) continue;
     emit(finding(session, 'ftp.data.unlinked', 'warning',
       `connection ${endpointText(connection.client)} → ${endpointText(connection.server)} looks like FTP data but matches no setup: ${nearestCandidate(connection, session)}`,
@@ -225,13 +234,13 @@ export function linkageFindings(
   }
 }
 
-/** Between the two hosts of a control session, or from port 20, while the session lived. */
+function hostPair(a: string, b: string): string {
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/** Between the two hosts of a control session, while the session lived. */
 function looksLikeDataOf(connection: Connection, control: Connection): boolean {
-  const hosts = [control.client.address, control.server.address];
-  const sameHosts = hosts.includes(connection.client.address) && hosts.includes(connection.server.address) &&
-    connection.client.address !== connection.server.address;
-  const fromPort20 = connection.client.port === 20 && connection.server.address === control.client.address;
-  if (!sameHosts && !fromPort20) return false;
+  if (connection.client.address === connection.server.address) return false;
   return connection.firstTime >= control.firstTime && connection.firstTime <= control.lastTime + DATA_AFTER_SESSION_SECONDS;
 }
 

@@ -149,8 +149,26 @@ export function sessionJson(session: SessionReport, analysis: Analysis): object 
     unsolicited: session.unsolicited.map((reply) => replyJson(reply, analysis)),
     setups: session.setups.map((setup) => setupJson(setup, analysis)),
     transfers: session.transfers.map((transfer) => transferJson(transfer, analysis)),
-    findings: analysis.findings.filter((finding) => finding.session === session.id).map((finding) => findingJson(finding, analysis)),
+    findings: findingsBySession(analysis).get(session.id)?.map((finding) => findingJson(finding, analysis)) ?? [],
   };
+}
+
+const grouped = new WeakMap<Analysis, Map<number, Finding[]>>();
+
+/** Findings per session, grouped once per analysis (a trace can hold thousands of sessions). */
+function findingsBySession(analysis: Analysis): Map<number, Finding[]> {
+  let groups = grouped.get(analysis);
+  if (!groups) {
+    groups = new Map();
+    for (const finding of analysis.findings) {
+      if (finding.session === undefined) continue;
+      const list = groups.get(finding.session);
+      if (list) list.push(finding);
+      else groups.set(finding.session, [finding]);
+    }
+    grouped.set(analysis, groups);
+  }
+  return groups;
 }
 
 export function findingJson(finding: Finding, analysis: Analysis): object {

@@ -450,7 +450,11 @@ export class HalfConnection {
       this.chunkCount = 0;
     }
     const end = this.nextRel + length;
-    if (ring.length < max && end - this.historyStart > ring.length) ring = this.growHistory(ring, end - this.historyStart, max);
+    // Grown only while the bytes the peer has not acknowledged outgrow it: those are the ones
+    // a sender retransmits (RFC 9293 §3.8.1), and a chatty control connection whose peer
+    // ACKs promptly keeps the smallest ring however long it lives.
+    const keepFrom = this.ackedRel > this.historyStart ? this.ackedRel : this.historyStart;
+    if (ring.length < max && end - keepFrom > ring.length) ring = this.growHistory(ring, end - keepFrom, max);
     this.recordChunk(fileIndex, frame);
     const size = ring.length;
     const mask = size - 1;
