@@ -112,6 +112,10 @@ export interface SetupReport {
 
 export interface DataConnectionReport {
   connection: number;
+  /** Payload bytes present in the capture, bytes the capture missed (holes), bytes seen more than once. */
+  capturedBytes: number;
+  missingBytes: number;
+  retransmittedBytes: number;
   client: string;
   server: string;
   fileIndex: number;

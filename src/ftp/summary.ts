@@ -83,7 +83,11 @@ function setupReport(setup: SetupRecord): SetupReport {
 function dataReport(transfer: TransferRecord): DataConnectionReport | null {
   const connection = transfer.dataConnection;
   if (connection === null) return null;
+  const [a, b] = connection.stats;
   return {
+    capturedBytes: a.bytes + b.bytes,
+    missingBytes: a.missingBytes + b.missingBytes,
+    retransmittedBytes: a.retransmittedBytes + b.retransmittedBytes,
     connection: connection.id,
     client: endpointText(connection.client),
     server: endpointText(connection.server),
@@ -96,7 +100,11 @@ function dataReport(transfer: TransferRecord): DataConnectionReport | null {
   };
 }
 
-/** Payload bytes the transfer moved: what the sending side of the data connection sent. */
+/**
+ * Payload bytes the transfer moved: what the sending side of the data connection sent,
+ * counted in sequence space, so bytes the capture missed (a sliced trace, loss at the
+ * capture point) still count as carried.
+ */
 function transferBytes(transfer: TransferRecord, session: SessionRecord): number | null {
   const connection = transfer.dataConnection;
   if (connection === null) return null;
@@ -104,9 +112,10 @@ function transferBytes(transfer: TransferRecord, session: SessionRecord): number
     connection.server.address !== session.connection.server.address;
   const senderIsInitiator = transfer.direction === 'download' ? serverHostIsInitiator : !serverHostIsInitiator;
   const [fromInitiator, fromAcceptor] = connection.stats;
-  const bytes = senderIsInitiator ? fromInitiator.bytes : fromAcceptor.bytes;
+  const carried = (stats: typeof fromInitiator): number => stats.bytes + stats.missingBytes;
+  const bytes = carried(senderIsInitiator ? fromInitiator : fromAcceptor);
   // Unknown orientation (both NAT'd): the busier side is the one that carried the file.
-  return bytes > 0 ? bytes : Math.max(fromInitiator.bytes, fromAcceptor.bytes);
+  return bytes > 0 ? bytes : Math.max(carried(fromInitiator), carried(fromAcceptor));
 }
 
 function transferStatus(transfer: TransferRecord, bytes: number | null): { status: string; complete: boolean } {

@@ -106,6 +106,9 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
           lastFrame: transfer.data.lastFrame,
           end: transfer.data.end,
           match: transfer.data.match,
+          capturedBytes: transfer.data.capturedBytes,
+          missingBytes: transfer.data.missingBytes,
+          retransmittedBytes: transfer.data.retransmittedBytes,
         }
       : null,
     bytes: transfer.bytes,

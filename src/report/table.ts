@@ -123,8 +123,7 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
         transfer.data
           ? `#${transfer.data.connection} ${frameLabel(transfer.data.fileIndex, transfer.data.firstFrame, files)}–${transfer.data.lastFrame}${transfer.data.match === 'port-only' ? ' (port only)' : ''}`
           : 'none',
-        transfer.bytes === null ? '-' : transfer.expectedSize !== null && transfer.expectedSize !== transfer.bytes
-          ? `${transfer.bytes} of ${transfer.expectedSize}` : String(transfer.bytes),
+        bytesCell(transfer),
         transfer.rate === null ? '-' : `${bytesLabel(transfer.rate)}/s`,
         transfer.reply ? String(transfer.reply.code) : '-',
         transfer.status,
@@ -181,4 +180,12 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
 
 function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+/** Bytes carried, against the announced size, and how much of it the capture actually holds. */
+function bytesCell(transfer: Analysis['sessions'][number]['transfers'][number]): string {
+  if (transfer.bytes === null) return '-';
+  let text = transfer.expectedSize !== null && transfer.expectedSize !== transfer.bytes ? `${transfer.bytes} of ${transfer.expectedSize}` : String(transfer.bytes);
+  if (transfer.data && transfer.data.missingBytes > 0) text += `\n(${transfer.data.capturedBytes} captured)`;
+  return text;
 }
