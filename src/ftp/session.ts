@@ -39,6 +39,8 @@ export class FtpSession {
   private lastSize: { path: string; size: number } | null = null;
   private commandsSeen = 0;
   private repliesSeen = 0;
+  /** The command that took the latest final reply (for the ABOR reply order). */
+  private lastAnswered: CommandRecord | null = null;
   private readonly controlClient: string;
   private readonly controlServer: string;
 
@@ -198,8 +200,26 @@ export class FtpSession {
       return;
     }
     this.pending.shift();
+    if (this.swapAbortReplies(command, reply)) return;
     command.reply = reply;
     this.final(command, reply);
+    this.lastAnswered = command;
+  }
+
+  /**
+   * RFC 959 §4.1.3: ABOR during a transfer gets a 426 for the transfer, then a 226 for
+   * the ABOR. Some servers (proftpd) send the 226 first; by order alone the transfer would
+   * take the 226 and the ABOR the 426. When a 426/451 arrives for an ABOR right after a
+   * transfer command took a 2xx, the two replies change places.
+   */
+  private swapAbortReplies(command: CommandRecord, reply: ReplyRecord): boolean {
+    const transfer = this.lastAnswered;
+    if (command.command !== 'ABOR' || (reply.code !== 426 && reply.code !== 451) || transfer === null) return false;
+    if (!TRANSFER_COMMANDS.has(transfer.command) || transfer.reply === null || transfer.reply.code >= 300) return false;
+    command.reply = transfer.reply;
+    transfer.reply = reply;
+    this.lastAnswered = command;
+    return true;
   }
 
   private preliminary(command: CommandRecord, reply: ReplyRecord): void {

@@ -40,7 +40,7 @@ function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
     text: reply.text,
     fileIndex: reply.frames[0]?.fileIndex ?? 0,
     frame: reply.frames[0]?.frame ?? last.frame,
-    responseTime: since === null ? null : Math.max(0, reply.time - since),
+    responseTime: since === null ? null : microseconds(Math.max(0, reply.time - since)),
   };
 }
 
@@ -121,7 +121,7 @@ function transferBytes(transfer: TransferRecord, session: SessionRecord): number
 function transferStatus(transfer: TransferRecord, bytes: number | null): { status: string; complete: boolean } {
   const reply = transfer.command.reply;
   if (reply === null) return { status: transfer.dataConnection ? 'no-reply' : 'no-data-connection', complete: false };
-  if (reply.code === 425) return { status: 'no-data-connection', complete: false };
+  if (reply.code === 425) return { status: transfer.dataConnection ? 'data-connection-failed' : 'no-data-connection', complete: false };
   if (reply.code === 426) return { status: 'aborted', complete: false };
   if (reply.code >= 400) return { status: 'failed', complete: false };
   const connection = transfer.dataConnection;
@@ -139,7 +139,7 @@ export type HelperVerdictLookup = (transfer: TransferRecord) => HelperVerdictRep
 function transferReport(transfer: TransferRecord, session: SessionRecord, helperOf: HelperVerdictLookup): TransferReport {
   const bytes = transferBytes(transfer, session);
   const connection = transfer.dataConnection;
-  const duration = connection ? connection.lastTime - connection.firstTime : null;
+  const duration = connection ? microseconds(connection.lastTime - connection.firstTime) : null;
   const { status, complete } = transferStatus(transfer, bytes);
   return {
     id: transfer.id,
@@ -269,4 +269,9 @@ function nearestCandidate(connection: Connection, session: SessionRecord): strin
 
 function finding(session: SessionRecord, code: string, severity: Finding['severity'], message: string, frames: Finding['frames'], connection?: number): Finding {
   return { code, severity, message, frames, session: session.id, ...(connection !== undefined ? { connection } : {}) };
+}
+
+/** Seconds rounded to the microsecond: float sums of epoch times carry noise below that. */
+function microseconds(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
 }

@@ -28,7 +28,9 @@ export function captureJson(capture: CaptureReport): object {
     last: isoTime(capture.last),
     firstEpoch: capture.first ? epochSeconds(capture.first) : null,
     lastEpoch: capture.last ? epochSeconds(capture.last) : null,
-    durationSeconds: capture.first && capture.last ? epochSeconds(capture.last) - epochSeconds(capture.first) : 0,
+    durationSeconds: capture.first && capture.last
+      ? (capture.last.sec - capture.first.sec) + (capture.last.nsec - capture.first.nsec) / 1e9
+      : 0,
   };
 }
 

@@ -177,6 +177,9 @@ class Flow extends TupleKey implements StreamSink {
   /** Whether the stream view was on at the last look (copies exist only then). */
   buffered = false;
   bufferedBytes = 0;
+  /** Gap lengths not yet told, per direction. */
+  gapToServer = 0;
+  gapToClient = 0;
   /** Buffer caps already reported for this connection (one finding each). */
   capsReported = 0;
   dataAfterFinReported = false;
@@ -203,14 +206,26 @@ class Flow extends TupleKey implements StreamSink {
 
   streamData(direction: Direction, bytes: Uint8Array, from: number, to: number, fileIndex: number, frame: number): void {
     const observer = this.observer();
-    if (observer !== null && observer.data !== undefined) {
-      observer.data(this.conn, direction, bytes.subarray(from, to), fileIndex, frame);
-    }
+    if (observer === null) return;
+    if (this.gapToClient + this.gapToServer > 0) this.flushGap(observer, direction);
+    if (observer.data !== undefined) observer.data(this.conn, direction, bytes.subarray(from, to), fileIndex, frame);
   }
 
+  /**
+   * Gaps are told just before the next data() of their direction, or the end: a hole given
+   * up in two steps (part at an ACK, the rest at the close) is still one gap of its size.
+   */
   streamGap(direction: Direction, length: number): void {
-    const observer = this.observer();
-    if (observer !== null && observer.gap !== undefined) observer.gap(this.conn, direction, length);
+    if (direction === 0) this.gapToServer += length;
+    else this.gapToClient += length;
+  }
+
+  flushGap(observer: ConnectionObserver, direction: Direction): void {
+    const length = direction === 0 ? this.gapToServer : this.gapToClient;
+    if (length === 0) return;
+    if (direction === 0) this.gapToServer = 0;
+    else this.gapToClient = 0;
+    if (observer.gap !== undefined) observer.gap(this.conn, direction, length);
   }
 
   reserveBuffer(bytes: number): BufferCap | null {
@@ -565,6 +580,10 @@ export class ConnectionTable {
     const conn = flow.conn;
     conn.end = end;
     const observer = conn.observer;
+    if (observer !== null) {
+      flow.flushGap(observer, 0);
+      flow.flushGap(observer, 1);
+    }
     flow.state = FlowState.Ended;
     flow.halves[0].release();
     flow.halves[1].release();
@@ -580,6 +599,7 @@ export class ConnectionTable {
       if (!buffered) {
         flow.halves[0].dropBuffers();
         flow.halves[1].dropBuffers();
+        flow.gapToServer = flow.gapToClient = 0;
       }
       flow.buffered = buffered;
     }

@@ -111,9 +111,15 @@ export interface ConnectionObserver {
    * `bytes` is a view valid only during the call.
    */
   data?(connection: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void;
-  /** Bytes that were never captured, before the next data() in that direction. */
+  /**
+   * Bytes that were never captured (or cut by the snaplen), before the next data() in that
+   * direction or end(); adjacent holes come as one call.
+   */
   gap?(connection: Connection, direction: Direction, length: number): void;
-  /** The connection ended (FIN/RST seen both ways, evicted, or end of trace). */
+  /**
+   * The connection ended (FIN both ways and acknowledged, RST, evicted, idle, or end of
+   * trace); called once, and nothing else is called after it (late segments only update stats).
+   */
   end?(connection: Connection): void;
 }
 

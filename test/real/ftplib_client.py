@@ -83,8 +83,7 @@ try:
                 import io
                 rec["reply"] = ftp.storbinary(rec["command"], io.BytesIO(data))
             elif op == "abort-retr":
-                # Read part of a download, then ABOR the way ftplib.abort() sends it
-                # (the whole line as urgent data), keep draining the data connection until
+                # Read part of a download, then ABOR, keep draining the data connection until
                 # the server closes it, and read the 426 and the ABOR's own reply.
                 rec["command"] = "RETR " + step["file"]
                 conn = ftp.transfercmd(rec["command"])
@@ -95,8 +94,12 @@ try:
                         break
                     got += len(b)
                 rec["bytesBeforeAbort"] = got
-                log.append(">>> ABOR (MSG_OOB)")
-                ftp.sock.sendall(b"ABOR\r\n", socket.MSG_OOB)
+                # RFC 959 section 4.1.3 / BSD ftp's abort: Telnet IP, then IAC DM as urgent
+                # data (Synch), then the ABOR line in the normal stream.
+                log.append(">>> IAC IP, IAC DM (urgent), ABOR")
+                ftp.sock.sendall(b"\xff\xf4\xff")
+                ftp.sock.sendall(b"\xf2", socket.MSG_OOB)
+                ftp.sock.sendall(b"ABOR\r\n")
                 conn.settimeout(5)
                 try:
                     while True:
@@ -111,13 +114,18 @@ try:
                     rec["dataEnd"] = "timeout"
                 conn.close()
                 rec["bytes"] = got
-                replies = []
-                while True:
-                    r = ftp.getmultiline()
-                    replies.append(r)
-                    if r[:3] in ("225", "226") or r[:1] in ("4", "5") and len(replies) >= 2:
-                        break
-                rec["reply"] = replies[0]
+                # Servers answer an ABOR during a transfer twice (4xx for the transfer, 2xx for
+                # the ABOR), in either order (proftpd 1.3.8 sends 226 first); after a finished
+                # transfer once. Read until both kinds came or nothing more does.
+                replies = [ftp.getmultiline()]
+                ftp.sock.settimeout(3)
+                try:
+                    while not (any(r[:1] == "2" for r in replies) and any(r[:1] in "45" for r in replies)):
+                        replies.append(ftp.getmultiline())
+                except socket.timeout:
+                    rec["abortReplyTimeout"] = True
+                ftp.sock.settimeout(plan.get("timeout", 10))
+                rec["reply"] = next((r for r in replies if r[:1] in "45"), replies[0])
                 rec["abortReplies"] = replies
         except (ftplib.Error, OSError) as e:
             rec["error"] = "%s: %s" % (type(e).__name__, e)

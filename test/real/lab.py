@@ -151,6 +151,28 @@ def netem(ns, dev, spec):
     sh("tc qdisc add dev %s root netem %s" % (dev, spec), ns=ns)
 
 
+def lossy_link(ns, dev, loss_pct, reorder_pct, slow_rate="2mbit"):
+    """Loss and reordering without sch_netem (this kernel has no netem): nft drops loss_pct %
+    of the TCP packets this namespace sends (in the output hook, so before they reach the wire),
+    and marks reorder_pct % into a slow HTB class (skb->priority 1:20) where they queue behind
+    each other while the rest overtakes them. Returns the commands, for the truth file."""
+    cmds = ["ethtool -K %s tso off gso off gro off" % dev,  # wire-sized segments, not 64 kB GSO frames
+            "tc qdisc add dev %s root handle 1: htb default 10" % dev,
+            "tc class add dev %s parent 1: classid 1:10 htb rate 10gbit" % dev,
+            "tc class add dev %s parent 1: classid 1:20 htb rate %s ceil %s" % (dev, slow_rate, slow_rate)]
+    for c in cmds:
+        sh(c, ns=ns)
+    rules = """table inet lossy {
+  chain out { type filter hook output priority filter; policy accept;
+    oifname "%(dev)s" meta l4proto tcp numgen random mod 1000 < %(loss)d counter drop comment "loss"
+    oifname "%(dev)s" meta l4proto tcp numgen random mod 1000 < %(reorder)d counter meta priority set 1:20 comment "reorder"
+  }
+}
+""" % {"dev": dev, "loss": int(loss_pct * 10), "reorder": int(reorder_pct * 10)}
+    nft(ns, rules, "lossy-" + ns)
+    return cmds + ["nft -f - <<< '%s'" % rules.strip()]
+
+
 def nft(ns, ruleset, name):
     path = os.path.join(RUN, name + ".nft")
     with open(path, "w") as f:
@@ -192,8 +214,8 @@ def nft_counters(ns, table):
 class Capture:
     """tcpdump (pcap) or dumpcap (pcapng) inside a namespace; waits for the listening line."""
 
-    def __init__(self, ns, iface, name, tool="tcpdump", snaplen=None, linktype=None, bpf=None):
-        self.ns, self.iface, self.name, self.tool = ns, iface, name, tool
+    def __init__(self, ns, iface, name, tool="tcpdump", snaplen=None, linktype=None, bpf=None, nano=False):
+        self.ns, self.iface, self.name, self.tool, self.nano = ns, iface, name, tool, nano
         self.snaplen, self.linktype, self.bpf = snaplen, linktype, bpf
         self.tmp = os.path.join(RUN, name)
         self.proc = None
@@ -203,6 +225,8 @@ class Capture:
             os.unlink(self.tmp)
         if self.tool == "tcpdump":
             argv = ["tcpdump", "--immediate-mode", "-U", "-n", "-i", self.iface, "-w", self.tmp]
+            if self.nano:
+                argv += ["--time-stamp-precision", "nano"]
             ready = "listening on"
         else:
             argv = ["dumpcap", "-q", "-i", self.iface, "-w", self.tmp]
@@ -219,9 +243,9 @@ class Capture:
         while time.time() < deadline:
             r, _, _ = select.select([self.proc.stderr], [], [], 0.2)
             if r:
-                line = self.proc.stderr.readline()
-                seen += line
-                if ready in line:
+                # raw reads: a buffered readline could hold the 'listening' line back from select
+                seen += os.read(self.proc.stderr.fileno(), 4096).decode("utf-8", "replace")
+                if ready in seen:
                     time.sleep(0.2)
                     return self
             if self.proc.poll() is not None:
@@ -249,7 +273,7 @@ def capture_info(cap):
     out = sh("capinfos -T -t -E '%s'" % os.path.join(OUT, cap.name), check=False)
     lines = out.strip().splitlines()
     info = {"file": cap.name, "tool": cap.tool, "interface": cap.iface, "namespace": cap.ns,
-            "snaplen": cap.snaplen}
+            "snaplen": cap.snaplen, "nanosecond": cap.nano}
     if len(lines) >= 2:
         head = lines[0].split("\t")
         vals = lines[1].split("\t")
@@ -314,9 +338,9 @@ class Server:
         os.makedirs(self.dir, exist_ok=True)
         self.ns, self.address, self.port = ns, address, port
         self.xferlog = os.path.join(self.dir, "xferlog")
-        for f in (self.xferlog,):
-            if os.path.exists(f):
-                os.unlink(f)
+        for f in os.listdir(self.dir):  # logs of an earlier recording
+            if f == "xferlog" or f.endswith(".log") or f.endswith(".stderr"):
+                os.unlink(os.path.join(self.dir, f))
         self.proc = None
 
     def stop(self):
@@ -391,7 +415,6 @@ Umask 022
 MaxInstances 10
 WtmpLog off
 UseReverseDNS off
-IdentLookups off
 RequireValidShell off
 AuthOrder mod_auth_unix.c
 ScoreboardFile %(dir)s/scoreboard
@@ -403,6 +426,7 @@ DefaultChdir %(root)s
 TimeoutNoTransfer 60
 <Directory />
   AllowOverwrite on
+  AllowStoreRestart on
 </Directory>
 %(extra)s
 """ % {"addr": address, "port": port, "dir": self.dir, "xfer": self.xferlog, "root": FTPROOT, "extra": extra})

@@ -22,7 +22,7 @@ trap cleanup EXIT INT TERM
 SERVERS=/var/tmp/ftpcap-real-servers
 need=()
 for pair in vsftpd:vsftpd lftp:lftp tnftp:tnftp tcpdump:tcpdump dumpcap:wireshark-common capinfos:wireshark-common \
-            nft:nftables conntrack:conntrack tc:iproute2 curl:curl openssl:openssl; do
+            nft:nftables conntrack:conntrack tc:iproute2 curl:curl openssl:openssl ethtool:ethtool; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
