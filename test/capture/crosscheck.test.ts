@@ -9,8 +9,9 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { collect } from './helpers.js';
+import { SHARED } from '../support/shared.js';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = join(SHARED, 'corpus');
 
 function magicOf(path: string): string {
   const fd = openSync(path, 'r');

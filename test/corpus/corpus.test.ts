@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
+import { SHARED } from '../support/shared.js';
 
-const CORPUS = join(__dirname, '../../../shared/corpus');
+const CORPUS = join(SHARED, 'corpus');
 const present = existsSync(CORPUS);
 
 function walk(dir: string): string[] {

@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
+import { SHARED } from '../support/shared.js';
 
-const ORACLE = join(__dirname, '../../../shared/oracle');
+const ORACLE = join(SHARED, 'oracle');
 const present = existsSync(join(ORACLE, 'results.json'));
 
 interface OracleCase {

@@ -13,9 +13,9 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import { renderJson, renderNdjson } from '../../src/report/json.js';
+import { SHARED } from '../support/shared.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHARED = join(ROOT, '../shared');
 const CORPUS = join(SHARED, 'corpus');
 const ORACLE_PCAPS = join(SHARED, 'oracle/pcaps');
 const ANALYSIS_SCHEMA = 'ftpcap-analysis.schema.json';
