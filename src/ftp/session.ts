@@ -41,6 +41,11 @@ export class FtpSession {
   private repliesSeen = 0;
   /** The command that took the latest final reply (for the ABOR reply order). */
   private lastAnswered: CommandRecord | null = null;
+  /** A gap was seen and replies are paired by meaning until one fits (see realign). */
+  private realigning = false;
+  private skipNext = false;
+  /** When bytes were last lost: a command sent before then was most likely answered in them. */
+  private gapTime = -Infinity;
   private readonly controlClient: string;
   private readonly controlServer: string;
 
@@ -88,6 +93,9 @@ export class FtpSession {
 
   gap(direction: Direction, length: number): void {
     this.splitters[direction].gap(length);
+    // Lost bytes may hold a command or a reply: pair by meaning until the two sides agree again.
+    this.realigning = true;
+    this.gapTime = this.now();
     this.finding('ftp.control.gap', 'warning', `${length} bytes of the ${direction === 0 ? 'client' : 'server'} side were not captured; parsing resumed at the next line`,
       [{ fileIndex: this.connection.lastFileIndex, frame: this.connection.lastFrame }]);
   }
@@ -188,6 +196,13 @@ export class FtpSession {
       else this.record.unsolicited.push(reply);
       return;
     }
+    if (this.realigning) {
+      this.realign(reply);
+      if (this.skipNext) {
+        this.skipNext = false;
+        return;
+      }
+    }
     const command = this.pending[0];
     if (command === undefined) {
       this.record.unsolicited.push(reply);
@@ -204,6 +219,34 @@ export class FtpSession {
     command.reply = reply;
     this.final(command, reply);
     this.lastAnswered = command;
+  }
+
+  /**
+   * After a gap, a reply that cannot answer the oldest pending command (a 227 for TYPE)
+   * shows that a command or reply was lost. If a later pending command can take it, the
+   * ones before lost their replies; if none can, it answers a command we never saw.
+   */
+  private realign(reply: ReplyRecord): void {
+    const fits = this.pending.findIndex((command) => replyFits(command.command, reply.code));
+    if (fits === 0) {
+      this.realigning = false;
+      return;
+    }
+    if (fits > 0) {
+      this.pending.splice(0, fits);
+      this.realigning = false;
+      return;
+    }
+    if (expectedOnlyFor(reply.code) !== null && this.pending.length > 0) {
+      // This reply answers a command the capture lost. Replies come in order, so commands
+      // sent before the loss most likely had their replies lost with it.
+      const held = this.pending.splice(0).filter((command) => command.time >= this.gapTime);
+      this.record.unsolicited.push(reply);
+      this.passiveAnnouncement(null, reply);
+      this.pending.push(...held);
+      this.skipNext = true;
+      this.realigning = false;
+    }
   }
 
   /**
@@ -415,4 +458,26 @@ function isLetter(byte: number): boolean {
 
 function isDigit(byte: number): boolean {
   return byte >= 0x30 && byte <= 0x39;
+}
+
+/** Reply codes that answer one kind of command only (RFC 959 §4.2, RFC 2428, RFC 1639). */
+function expectedOnlyFor(code: number): readonly string[] | null {
+  switch (code) {
+    case 227: return ['PASV'];
+    case 229: return ['EPSV'];
+    case 228: return ['LPSV'];
+    case 257: return ['PWD', 'XPWD', 'MKD', 'XMKD'];
+    case 331: case 332: return ['USER', 'PASS'];
+    case 215: return ['SYST'];
+    case 213: return ['SIZE', 'MDTM', 'STAT'];
+    case 150: case 125: case 226: case 426: case 425: return ['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 'MLSD', 'ABOR'];
+    case 234: case 334: return ['AUTH'];
+    case 350: return ['RNFR', 'REST'];
+    default: return null;
+  }
+}
+
+function replyFits(command: string, code: number): boolean {
+  const only = expectedOnlyFor(code);
+  return only === null || only.includes(command);
 }

@@ -70,6 +70,10 @@ const ZEEK_MISPAIRS: Record<string, { pairs: string[]; why: string }> = {
     pairs: ['SYST 230'],
     why: '"SYST not supported" has no code; Zeek logs SYST with the previous 230 again, ftpcap records the line as its answer',
   },
+  'cwd-navigation.pcap': {
+    pairs: ['PASV 226'],
+    why: 'the capture lost two RETR commands (e.g. client bytes 3387-3413 after the PASV in frame 713); the 150/226 in frames 715/717 answer the lost RETR, and Zeek, which has no RETR pending, logs them against the PASV; ftpcap keeps PASV 227 and the 226 as a reply to a lost command',
+  },
   'ipv6-multiline-reply.pcap': {
     pairs: ['RETR 221'],
     why: 'the server answers RETR with 550 (frame 44) and later sends an unsolicited 221 (frame 47); Zeek keeps RETR pending and logs it with the 221',

@@ -106,6 +106,19 @@ describe('session state', () => {
     expect(analysis.sessions[0]).toMatchObject({ server: `${SERVER}:2121`, evidence: 'greeting', user: 'alice' });
   });
 
+  it('after lost segments, replies are paired by meaning: a 227 never answers TYPE', async () => {
+    const { cap, ctl } = session();
+    ctl.client('TYPE I\r\n');
+    ctl.server('200 Type set to I\r\n', { drop: true });
+    ctl.client('PASV\r\n', { drop: true });
+    ctl.server('227 Entering Passive Mode (198,51,100,20,195,80)\r\n');
+    ctl.client('CWD /x\r\n');
+    ctl.server('250 ok\r\n');
+    const [s] = (await analyzeBytes(cap.toPcap())).sessions;
+    expect(s!.commands.slice(-2).map((c) => [c.command, c.reply?.code ?? null])).toEqual([['TYPE', null], ['CWD', 250]]);
+    expect(s!.unsolicited.map((r) => r.code)).toEqual([227]);
+  });
+
   it('a capture that starts mid-session is dissected from the first full line', async () => {
     const cap = new CaptureBuilder();
     const ctl = cap.tcp({ client: `${CLIENT}:51000`, server: `${SERVER}:21`, autoAck: true });
