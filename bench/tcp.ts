@@ -4,7 +4,7 @@
  * (port 21) and count-only data connections, as the analyzer runs them.
  *
  *   node --import tsx bench/tcp.ts            # bulk 200 and 400 MB, small-packet 1M and 2M frames
- *   node --import tsx bench/tcp.ts bulk 200   # one trace, in this process
+ *   node --import tsx bench/tcp.ts bulk 200   # one trace, in this process (add --expose-gc for the live heap)
  *
  * Each trace runs in its own child process so peak RSS (process.resourceUsage().maxRSS)
  * belongs to that trace alone; doubling a trace must leave it flat. A "decode only" pass
@@ -27,8 +27,8 @@ import type { Connection, ConnectionObserver, Direction, Segment } from '../src/
 
 type Kind = 'bulk' | 'small';
 
-const GENERATOR_VERSION = 3;
-const RUNS = 3;
+const GENERATOR_VERSION = 4;
+const RUNS = 7;
 const MSS = 1448;
 
 // ---------------------------------------------------------------- trace generation
@@ -48,7 +48,11 @@ class PcapWriter {
   private usec = 0;
   private sec = 1_700_000_000;
 
-  constructor(private readonly fd: number) {
+  /** `stepUsec`: trace time between frames. */
+  constructor(
+    private readonly fd: number,
+    private readonly stepUsec: number,
+  ) {
     const header = new DataView(new ArrayBuffer(24));
     header.setUint32(0, 0xa1b2c3d4, true);
     header.setUint16(4, 2, true);
@@ -99,8 +103,8 @@ class PcapWriter {
     this.used = tcp + 20 + payloadLength;
     this.written += 16 + length;
     this.frames++;
-    this.usec += 10;
-    if (this.usec >= 1_000_000) {
+    this.usec += this.stepUsec;
+    while (this.usec >= 1_000_000) {
       this.usec -= 1_000_000;
       this.sec++;
     }
@@ -250,7 +254,7 @@ function generateBulk(w: PcapWriter, targetBytes: number): void {
 
 /**
  * Small packets: 2000 concurrent FTP control sessions on port 21, each a login, 20 NOOPs
- * with their replies and ACKs, and QUIT, renewed as they finish (about 90 frames each,
+ * with their replies and ACKs, and QUIT, renewed as they finish (about 80 frames each,
  * 60-90 bytes on the wire), and one small active-mode data connection per session.
  */
 function generateSmall(w: PcapWriter, targetFrames: number): void {
@@ -314,7 +318,9 @@ function ensureTrace(kind: Kind, size: number): string {
   if (existsSync(path)) return path;
   const partial = `${path}.partial`;
   const fd = openSync(partial, 'w');
-  const writer = new PcapWriter(fd);
+  // Bulk at about 1.2 Gbit/s; small packets at 10k frames/s, so that connections closed
+  // within closedTimeoutSeconds (60 s) reach a steady state instead of piling up.
+  const writer = new PcapWriter(fd, kind === 'bulk' ? 10 : 100);
   if (kind === 'bulk') generateBulk(writer, size * 1e6);
   else generateSmall(writer, size * 1e6);
   writer.flush();
@@ -349,6 +355,8 @@ interface Result {
   decodeOnlyMs: number;
   fullMs: number;
   maxRssMb: number;
+  /** Largest heap left after a full GC, sampled every LIVE_SAMPLE_FRAMES (needs --expose-gc). */
+  liveHeapMb: number;
   connections: number;
   peakLive: number;
   peakBufferedBytes: number;
@@ -403,12 +411,39 @@ async function measure(kind: Kind, size: number): Promise<Result> {
     decodeOnlyMs,
     fullMs,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    liveHeapMb: await liveHeap(path),
     connections: table!.stats.connectionsCreated,
     peakLive: table!.stats.peakLive,
     peakBufferedBytes: table!.stats.peakBufferedBytes,
     lines: counters.lines,
     gaps: counters.gaps,
   };
+}
+
+const LIVE_SAMPLE_FRAMES = 100_000;
+
+/**
+ * What the table really holds, as opposed to peak RSS (which also counts garbage not yet
+ * collected): one more pass, with a full GC every LIVE_SAMPLE_FRAMES frames.
+ */
+async function liveHeap(path: string): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return NaN;
+  const pkt = newDecodedPacket();
+  const stats = newDecodeStats();
+  const counters = { lines: 0, segments: 0, gaps: 0 };
+  const table = new ConnectionTable((conn) => (conn.server.port === 21 ? controlObserver(counters) : null));
+  let peak = 0;
+  let frames = 0;
+  await readCaptures([path], (frame) => {
+    if (decodeFrame(frame, pkt, stats) === DecodeResult.Tcp) table.add(frame, pkt);
+    if (++frames % LIVE_SAMPLE_FRAMES === 0) {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+  });
+  table.finish();
+  return peak / 2 ** 20;
 }
 
 function report(results: Result[]): void {
@@ -422,6 +457,7 @@ function report(results: Result[]): void {
     'MB/s': (r.fileBytes / 1e6 / (r.fullMs / 1e3)).toFixed(0),
     'table share %': (((r.fullMs - r.decodeOnlyMs) / r.fullMs) * 100).toFixed(0),
     'peak RSS MB': r.maxRssMb.toFixed(0),
+    'live heap MB': r.liveHeapMb.toFixed(0),
     connections: r.connections,
     'peak live': r.peakLive,
     'peak buffered KB': (r.peakBufferedBytes / 1024).toFixed(0),
@@ -446,7 +482,7 @@ if (kindArg === 'bulk' || kindArg === 'small') {
   ];
   const results: Result[] = [];
   for (const [kind, size] of plan) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, kind, String(size)], {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, kind, String(size)], {
       env: { ...process.env, FTPCAP_BENCH_JSON: '1' },
       encoding: 'utf8',
       maxBuffer: 1 << 20,
