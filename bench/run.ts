@@ -1,0 +1,129 @@
+/**
+ * The whole-analysis benchmark (`npm run bench`): ftpcap, a bare record walk and tshark
+ * on the same generated traces in one run, with MB/s, frames/s, peak RSS and the ratios
+ * the speed targets are stated in. Traces are made once in os.tmpdir() (bench/traces.ts).
+ *
+ *   npm run bench              # bulk 200 MB and 1M small-packet frames
+ *   npm run bench -- --big     # also a 2 GB bulk trace (memory must stay flat)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ensureTrace, type Kind } from './traces.js';
+
+const ROOT = join(fileURLToPath(import.meta.url), '../..');
+const CLI = join(ROOT, 'bin/ftpcap');
+const RUNS = 3;
+const WALK_CHUNK = 8 << 20;
+
+interface Measure {
+  seconds: number;
+  peakRssMb: number | null;
+}
+
+/** A plain Node loop over the pcap records in 8 MiB chunks, doing nothing else: the ceiling. */
+function bareWalk(path: string): { seconds: number; frames: number } {
+  const started = performance.now();
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.allocUnsafe(WALK_CHUNK + 65536);
+  let have = 0;
+  let position = 24;
+  let frames = 0;
+  readSync(fd, buffer, 0, 24, 0);
+  for (;;) {
+    const got = readSync(fd, buffer, have, WALK_CHUNK, position);
+    position += got;
+    have += got;
+    let at = 0;
+    while (at + 16 <= have) {
+      const length = buffer.readUInt32LE(at + 8);
+      if (at + 16 + length > have) break;
+      at += 16 + length;
+      frames++;
+    }
+    buffer.copy(buffer, 0, at, have);
+    have -= at;
+    if (got === 0) break;
+  }
+  closeSync(fd);
+  return { seconds: (performance.now() - started) / 1000, frames };
+}
+
+const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Runs a command with stdout discarded; wall time, and peak RSS from GNU time when installed. */
+function run(command: string, args: string[], input?: string): Measure {
+  const argv = timeBinary ? ['-f', '%M', command, ...args] : args;
+  const started = performance.now();
+  const result = spawnSync(timeBinary ?? command, argv, {
+    stdio: [input ? openSync(input, 'r') : 'ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 24,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.toString().slice(-300)}`);
+  const rss = timeBinary ? Number(result.stderr.toString().trim().split('\n').pop()) / 1024 : null;
+  return { seconds, peakRssMb: rss };
+}
+
+function best(measures: Measure[]): Measure {
+  return measures.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+function hasTshark(): boolean {
+  return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+interface Row {
+  trace: string;
+  mb: number;
+  frames: number;
+  walk: number;
+  ftpcap: Measure;
+  stdin: Measure | null;
+  tshark: Measure | null;
+}
+
+function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
+  const path = ensureTrace(kind, size);
+  const mb = statSync(path).size / 1e6;
+  const walks = Array.from({ length: RUNS }, () => bareWalk(path));
+  const walk = Math.min(...walks.map((w) => w.seconds));
+  const ftpcap = best(Array.from({ length: RUNS }, () => run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', path])));
+  const stdin = kind === 'bulk' ? run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', '-'], path) : null;
+  const tshark = withTshark
+    ? run('tshark', ['-r', path, '-Y', 'ftp', '-T', 'fields', '-e', 'ftp.request.command', '-e', 'ftp.passive.port'])
+    : null;
+  return { trace: `${kind} ${size}${kind === 'bulk' ? ' MB' : 'M frames'}`, mb, frames: walks[0]!.frames, walk, ftpcap, stdin, tshark };
+}
+
+function main(): void {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const big = process.argv.includes('--big');
+  const tshark = hasTshark();
+  const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark)];
+  if (big) rows.push(benchTrace('bulk', 2000, false));
+  console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; best of ${RUNS}`);
+  console.log('| trace | MB | frames | bare walk MB/s | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | ftpcap / walk | stdin MB/s | tshark MB/s | ftpcap / tshark |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    const rate = (seconds: number) => row.mb / seconds;
+    console.log([
+      '', row.trace, row.mb.toFixed(0), row.frames,
+      rate(row.walk).toFixed(0),
+      rate(row.ftpcap.seconds).toFixed(0),
+      (row.frames / row.ftpcap.seconds).toFixed(0),
+      row.ftpcap.peakRssMb === null ? '-' : `${row.ftpcap.peakRssMb.toFixed(0)} MB`,
+      `${((100 * row.walk) / row.ftpcap.seconds).toFixed(0)}%`,
+      row.stdin ? rate(row.stdin.seconds).toFixed(0) : '-',
+      row.tshark ? rate(row.tshark.seconds).toFixed(0) : '-',
+      row.tshark ? `${(row.tshark.seconds / row.ftpcap.seconds).toFixed(1)}×` : '-',
+      '',
+    ].join(' | ').trim());
+  }
+  console.log('ftpcap times include Node start-up and writing the JSON report (to /dev/null).');
+}
+
+main();
