@@ -43,7 +43,9 @@ all marked "ftpcap:" below --
     capture (receiving host, kernel-ftp-helper.md section 6);
   * an exclusive flock (/run/ftpcap-kernel-oracle.lock) around a run, because
     the loose parameter is global;
-  * results meta also records `uname -r` and the case file.
+  * results meta also records `uname -r` and the case file;
+  * the capture filter is "tcp" (was "tcp port <server_port>"), so data
+    connections, which use up expectations, are on the capture too.
 
 Usage:  python3 ftp_oracle.py [--cases cases.json] [--only id1,id2] [--nat]
                               [--keep] [--json out.json] [--md out.md]
@@ -506,7 +508,7 @@ def run_case(case):
     rel0 = related_count()
     os.makedirs(PCAPDIR, exist_ok=True)
     pcap = os.path.join(PCAPDIR, "%s.pcap" % cid)
-    td = start_tcpdump(NS_C, IF_C, pcap, "tcp port %d" % port)
+    td = start_tcpdump(NS_C, IF_C, pcap, "tcp")  # ftpcap: all TCP, so data connections are on the capture
     KMSG.read()  # discard older records
     res = dict(id=cid, desc=case.get("desc", ""), family=fam, server_port=port,
                helper_ports=case.get("helper_ports", [21]), loose=want_loose,
