@@ -25,6 +25,7 @@ export function decodeIpv4(
   if (headerLength < IPV4_MIN_HEADER) return DecodeResult.Malformed;
   if (offset + headerLength > capturedEnd) return DecodeResult.Truncated;
 
+  out.ipId = (buf[offset + 4] << 8) | buf[offset + 5];
   out.srcAddrOffset = offset + 12;
   out.dstAddrOffset = offset + 16;
   out.ipProtocol = buf[offset + 9];

@@ -25,6 +25,7 @@ export function decodeIpv6(
 ): DecodeResult {
   out.ipVersion = 6;
   out.ipOffset = offset;
+  out.ipId = -1;
   if (offset + IPV6_HEADER > capturedEnd) return DecodeResult.Truncated;
   if (buf[offset] >> 4 !== 6) return DecodeResult.Malformed;
   out.srcAddrOffset = offset + 8;

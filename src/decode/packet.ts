@@ -7,6 +7,8 @@ export interface DecodedPacket {
   buffer: Uint8Array;
   /** Offset in buffer of the IP header and of the TCP header (the TCP one is 0 when there is none). */
   ipOffset: number;
+  /** IPv4 identification field; -1 for IPv6. Senders number their packets with it, so a gap shows a packet that never reached the capture. */
+  ipId: number;
   tcpOffset: number;
   /** 4 or 6 (0 when the frame carried no IP packet). */
   ipVersion: number;
@@ -72,6 +74,7 @@ export function newDecodedPacket(): DecodedPacket {
   return {
     buffer: new Uint8Array(0),
     ipOffset: 0,
+    ipId: -1,
     tcpOffset: 0,
     ipVersion: 0,
     srcAddrOffset: 0,

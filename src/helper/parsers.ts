@@ -152,7 +152,11 @@ function parseIpv6Until(data: Uint8Array, start: number, end: number, delimiter:
   if (stop === end || stop === start) return 0;
   let text = '';
   for (let i = start; i < stop; i++) text += String.fromCharCode(data[i]!);
-  const parsed = text.includes(':') ? parseAddress(text) : null;
+  // in6_pton() takes another hex digit while the group's value is below 0x1000, so leading
+  // zeros can make a group any length ("00001"), while "10001" still fails.
+  const groups = text.split(':').map((group, index, all) =>
+    index === all.length - 1 && group.includes('.') ? group : group.replace(/^0+(?=[0-9a-fA-F])/, ''));
+  const parsed = text.includes(':') ? parseAddress(groups.join(':')) : null;
   if (parsed === null) return 0;
   out.set(parsed.bytes);
   return stop - start;

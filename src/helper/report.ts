@@ -46,7 +46,7 @@ export function helperReport(helper: HelperStage, sessions: readonly SessionReco
       });
     }
   }
-  drops.push(...silentReplyDrops(helper, sessions));
+  drops.push(...silentReplyDrops(helper, sessions), ...mergedDrops(helper, sessionOf));
   const ignored: HelperReport['ignored'] = [];
   for (const session of sessions) {
     for (const setup of session.setups) {
@@ -140,6 +140,26 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
         frame: frame.frame,
         session: session.id,
         reason: `${command.command} was never answered: a helper on the server's host drops a malformed ${command.command === 'PASV' ? '227' : '229'} reply before it reaches the wire (inferred)`,
+        retransmissions: [],
+        inferred: true,
+      });
+    }
+  }
+  return drops;
+}
+
+/** Drops inferred from a skipped IPv4 ID before a merged PORT/EPRT/227/229 (see HelperSegmentRecord.mergedAfterDrop). */
+function mergedDrops(helper: HelperStage, sessionOf: ReadonlyMap<number, number>): HelperReport['drops'] {
+  const drops: HelperReport['drops'] = [];
+  for (const trace of helper.controls.values()) {
+    for (const record of trace.segments) {
+      if (!record.mergedAfterDrop) continue;
+      drops.push({
+        fileIndex: record.fileIndex,
+        frame: record.frame,
+        session: sessionOf.get(trace.connection.id) ?? null,
+        reason: `the ${record.direction === 0 ? 'client' : 'server'}'s IP ID skips one just before this '${record.pattern}' segment: ` +
+          'a first part was dropped as a partial match by a helper on the sender\'s host and merged into this one (inferred)',
         retransmissions: [],
         inferred: true,
       });

@@ -8,7 +8,7 @@
 import { parseAddress, formatAddress } from '../decode/address.js';
 import { TCP_SYN } from '../decode/packet.js';
 import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
-import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, type Pattern } from './conntrack-ftp.js';
+import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, seqAfter, type Pattern } from './conntrack-ftp.js';
 import { ExpectationTable, type Expectation } from './expectations.js';
 import type { KernelProfile } from './parsers.js';
 import { rewrittenText, type NatMapping, type NatRewrite } from './nat.js';
@@ -43,6 +43,12 @@ export interface HelperSegmentRecord {
   clash: boolean;
   /** The segment's payload does not end in LF: the next one in this direction will not be parsed. */
   endsWithoutNewline: boolean;
+  /**
+   * The sender's IPv4 ID skipped one or more just before this segment, which continues the stream
+   * and starts with a PORT/EPRT/227/229 the helper parses: a first part was dropped by a
+   * helper on the sender's own host and TCP merged it into this one (kernel-ftp-helper.md §6).
+   */
+  mergedAfterDrop: boolean;
 }
 
 export interface ControlTrace {
@@ -59,6 +65,9 @@ interface AttachedState {
   seenReply: boolean;
   sources: [Uint8Array, Uint8Array];
   ipVersion: number;
+  /** Per direction: the last IPv4 ID seen (-1: none yet) and where new data continues (-1: unknown). */
+  lastIpId: [number, number];
+  nextSeq: [number, number];
 }
 
 export class HelperStage {
@@ -121,6 +130,8 @@ export class HelperStage {
       helper: new FtpConntrackHelper(this.options.loose, this.options.kernel, midStream),
       seenReply: midStream,
       sources: [client.bytes, server.bytes],
+      lastIpId: [-1, -1],
+      nextSeq: [-1, -1],
       ipVersion: client.version,
     };
     // Expectations die with their master only when conntrack destroys it (TIME_WAIT, 120 s
@@ -168,7 +179,15 @@ export class HelperStage {
       ipVersion: state.ipVersion,
     });
     if (direction === REPLY) state.seenReply = true;
+    const previousId = state.lastIpId[direction]!;
+    const continuesStream = segment.seq === state.nextSeq[direction];
+    if (segment.ipId >= 0) state.lastIpId[direction] = segment.ipId;
+    if ((segment.flags & TCP_SYN) !== 0) state.nextSeq[direction] = (segment.seq + 1) >>> 0;
     if (segment.payloadLength === 0 || (segment.flags & TCP_SYN) !== 0) return;
+    const end = (segment.seq + segment.wireLength) >>> 0;
+    if (state.nextSeq[direction] === -1 || seqAfter(end, state.nextSeq[direction]!)) state.nextSeq[direction] = end;
+    const mergedAfterDrop = (action === HelperAction.Matched || action === HelperAction.AddressMismatch) &&
+      continuesStream && previousId >= 0 && segment.ipId >= 0 && skippedIds(previousId, segment.ipId);
     const time = segment.tsSec + segment.tsNsec / 1e9;
     let expectation: Expectation | null = null;
     let clash = false;
@@ -205,6 +224,19 @@ export class HelperStage {
       expectation,
       clash,
       endsWithoutNewline: segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a,
+      mergedAfterDrop,
     });
   }
 }
+
+/**
+ * Packets the sender numbered but the capture never saw: one per dropped copy (the first
+ * part, and each retransmission of it the helper dropped again before TCP merged it).
+ * A large jump is a new counter or another host, not a drop.
+ */
+function skippedIds(previous: number, current: number): boolean {
+  const step = (current - previous) & 0xffff;
+  return step >= 2 && step <= MAX_SKIPPED_IDS;
+}
+
+const MAX_SKIPPED_IDS = 16;

@@ -352,6 +352,7 @@ export class ConnectionTable {
       payloadOffset: 0,
       payloadLength: 0,
       wireLength: 0,
+      ipId: -1,
     };
   }
 
@@ -540,6 +541,7 @@ export class ConnectionTable {
       seg.payloadOffset = 0;
       seg.payloadLength = 0;
       seg.wireLength = 0;
+      seg.ipId = -1;
       observer.segment(conn, seg);
     }
   }
@@ -671,6 +673,7 @@ export class ConnectionTable {
         seg.payloadOffset = pkt.payloadOffset;
         seg.payloadLength = pkt.payloadCaptured < pkt.payloadLength ? pkt.payloadCaptured : pkt.payloadLength;
         seg.wireLength = pkt.payloadLength;
+        seg.ipId = pkt.ipId;
         observer.segment(conn, seg);
         buffered = this.syncBuffered(flow);
       }

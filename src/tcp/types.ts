@@ -101,6 +101,8 @@ export interface Segment {
   payloadLength: number;
   /** Payload length on the wire (larger than payloadLength when a snaplen cut it). */
   wireLength: number;
+  /** IPv4 identification of the packet; -1 for IPv6 and for segments replayed without their packet. */
+  ipId: number;
 }
 
 export interface ConnectionObserver {
