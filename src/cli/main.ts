@@ -176,9 +176,25 @@ async function runAnalyze(
   });
   progress?.clear();
   const columns = (io.stdout as { columns?: number }).columns;
-  await write(io.stdout, renderReport(result, job.format, columns));
+  await writeAll(io.stdout, renderReport(result, job.format, columns));
   for (const error of result.errors) io.stderr.write(`ftpcap: ${error.message}\n`);
   return result.errors.length > 0 ? EXIT_INPUT_FAULT : EXIT_OK;
+}
+
+/** Writes the pieces in order, in batches, waiting for the stream to drain (a pipe to less, a slow disk). */
+async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= 1 << 20) {
+      await write(stream, batch.join(''));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length > 0) await write(stream, batch.join(''));
 }
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {

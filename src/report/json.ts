@@ -190,17 +190,48 @@ export function findingJson(finding: Finding, analysis: Analysis): object {
 }
 
 export function renderJson(analysis: Analysis): string {
-  const document = {
-    capture: captureJson(analysis.capture),
-    decode: analysis.decode,
-    connectionsTotal: analysis.connectionsTotal,
-    connections: analysis.connections.map((connection) => connectionJson(connection, analysis)),
-    sessions: analysis.sessions.map((session) => sessionJson(session, analysis)),
-    helper: analysis.helper,
-    findings: analysis.findings.map((finding) => findingJson(finding, analysis)),
-    errors: analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })),
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return [...renderJsonChunks(analysis)].join('');
+}
+
+/**
+ * The same text as JSON.stringify(document, null, 2), produced a member at a time: a trace
+ * with thousands of sessions would otherwise hold the whole document and its text at once.
+ */
+export function* renderJsonChunks(analysis: Analysis): Generator<string> {
+  const members: [string, () => unknown | Iterable<unknown>, boolean][] = [
+    ['capture', () => captureJson(analysis.capture), false],
+    ['decode', () => analysis.decode, false],
+    ['connectionsTotal', () => analysis.connectionsTotal, false],
+    ['connections', () => lazyMap(analysis.connections, (connection) => connectionJson(connection, analysis)), true],
+    ['sessions', () => lazyMap(analysis.sessions, (session) => sessionJson(session, analysis)), true],
+    ['helper', () => analysis.helper, false],
+    ['findings', () => lazyMap(analysis.findings, (finding) => findingJson(finding, analysis)), true],
+    ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), false],
+  ];
+  yield '{\n';
+  for (let index = 0; index < members.length; index++) {
+    const [name, value, isList] = members[index]!;
+    const comma = index < members.length - 1 ? ',' : '';
+    if (!isList) {
+      yield `  ${JSON.stringify(name)}: ${indent(JSON.stringify(value(), null, 2), '  ')}${comma}\n`;
+      continue;
+    }
+    let first = true;
+    for (const element of value() as Iterable<unknown>) {
+      yield `${first ? `  ${JSON.stringify(name)}: [\n` : ',\n'}    ${indent(JSON.stringify(element, null, 2), '    ')}`;
+      first = false;
+    }
+    yield first ? `  ${JSON.stringify(name)}: []${comma}\n` : `\n  ]${comma}\n`;
+  }
+  yield '}\n';
+}
+
+function* lazyMap<T, U>(items: readonly T[], map: (item: T) => U): Generator<U> {
+  for (const item of items) yield map(item);
+}
+
+function indent(text: string, by: string): string {
+  return text.includes('\n') ? text.replace(/\n/g, `\n${by}`) : text;
 }
 
 /** One JSON object per line, each with a `type`, for jq and log pipelines. */
