@@ -1,9 +1,7 @@
-import type { DecodedPacket } from './packet.js';
-
 /**
  * Addresses stay as bytes inside the frame buffer on the hot path. This module turns them
- * into text (once per connection, for reports), parses text from FTP commands (PORT, EPRT,
- * 227/229 replies) and hashes 4-tuples without building strings.
+ * into text (once per connection, for reports) and parses text from FTP commands (EPRT,
+ * LPRT, 228). The TCP stage hashes 4-tuples itself (src/tcp/tuple.ts).
  */
 
 export function addressLength(ipVersion: number): number {
@@ -133,115 +131,4 @@ function parseIpv6Groups(part: string, isLastPart: boolean): number[] | null {
     }
   }
   return groups;
-}
-
-/** Byte-wise equality of two addresses of the given version, wherever they live. */
-export function addressEquals(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, ipVersion: number): boolean {
-  const length = addressLength(ipVersion);
-  for (let i = 0; i < length; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
-  return true;
-}
-
-/**
- * A connection's endpoints, copied out of the frame buffer (which the reader reuses).
- * A is the source of the packet the tuple was taken from.
- */
-export interface ConnectionTuple {
-  ipVersion: number;
-  addressA: Uint8Array;
-  portA: number;
-  addressB: Uint8Array;
-  portB: number;
-}
-
-export function tupleOf(pkt: DecodedPacket): ConnectionTuple {
-  const length = addressLength(pkt.ipVersion);
-  return {
-    ipVersion: pkt.ipVersion,
-    addressA: pkt.buffer.slice(pkt.srcAddrOffset, pkt.srcAddrOffset + length),
-    portA: pkt.srcPort,
-    addressB: pkt.buffer.slice(pkt.dstAddrOffset, pkt.dstAddrOffset + length),
-    portB: pkt.dstPort,
-  };
-}
-
-/** How a packet relates to a connection tuple. */
-export const enum TupleDirection {
-  None = 0,
-  /** The packet goes from A to B. */
-  AToB = 1,
-  /** The packet goes from B to A. */
-  BToA = 2,
-}
-
-export function matchTuple(tuple: ConnectionTuple, pkt: DecodedPacket): TupleDirection {
-  if (tuple.ipVersion !== pkt.ipVersion) return TupleDirection.None;
-  const buf = pkt.buffer;
-  const version = pkt.ipVersion;
-  if (
-    pkt.srcPort === tuple.portA &&
-    pkt.dstPort === tuple.portB &&
-    addressEquals(buf, pkt.srcAddrOffset, tuple.addressA, 0, version) &&
-    addressEquals(buf, pkt.dstAddrOffset, tuple.addressB, 0, version)
-  ) {
-    return TupleDirection.AToB;
-  }
-  if (
-    pkt.srcPort === tuple.portB &&
-    pkt.dstPort === tuple.portA &&
-    addressEquals(buf, pkt.srcAddrOffset, tuple.addressB, 0, version) &&
-    addressEquals(buf, pkt.dstAddrOffset, tuple.addressA, 0, version)
-  ) {
-    return TupleDirection.BToA;
-  }
-  return TupleDirection.None;
-}
-
-/** The packet belongs to the connection, in either direction. */
-export function tupleEquals(tuple: ConnectionTuple, pkt: DecodedPacket): boolean {
-  return matchTuple(tuple, pkt) !== TupleDirection.None;
-}
-
-/**
- * A 32-bit hash of the packet's 4-tuple that is the same for both directions, so one table
- * lookup finds a connection whichever side sent the packet. Equal to hashConnectionTuple()
- * of the tuple taken from any packet of the connection.
- */
-export function hashTuple(pkt: DecodedPacket): number {
-  const buf = pkt.buffer;
-  const src = hashEndpoint(buf, pkt.srcAddrOffset, pkt.ipVersion, pkt.srcPort);
-  const dst = hashEndpoint(buf, pkt.dstAddrOffset, pkt.ipVersion, pkt.dstPort);
-  // Addition commutes, so the direction drops out; the final mix spreads the sum again.
-  return finalMix((src + dst) | 0);
-}
-
-export function hashConnectionTuple(tuple: ConnectionTuple): number {
-  const a = hashEndpoint(tuple.addressA, 0, tuple.ipVersion, tuple.portA);
-  const b = hashEndpoint(tuple.addressB, 0, tuple.ipVersion, tuple.portB);
-  return finalMix((a + b) | 0);
-}
-
-/** MurmurHash3 (x86, 32-bit) body over the address words, seeded with the port. */
-function hashEndpoint(buf: Uint8Array, offset: number, ipVersion: number, port: number): number {
-  let h = port ^ (ipVersion << 16);
-  const end = offset + addressLength(ipVersion);
-  for (let at = offset; at < end; at += 4) {
-    let k = (buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3];
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  return h;
-}
-
-function finalMix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

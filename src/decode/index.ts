@@ -19,20 +19,6 @@ export {
   type DecodeResultName,
   type DecodeStats,
 } from './stats.js';
-export {
-  addressEquals,
-  addressLength,
-  formatAddress,
-  formatEndpoint,
-  hashConnectionTuple,
-  hashTuple,
-  matchTuple,
-  parseAddress,
-  TupleDirection,
-  tupleEquals,
-  tupleOf,
-  type ConnectionTuple,
-  type ParsedAddress,
-} from './address.js';
+export { addressLength, formatAddress, formatEndpoint, parseAddress, type ParsedAddress } from './address.js';
 export { SUPPORTED_LINK_TYPES } from './link.js';
 export { linkTypeName } from './link-names.js';

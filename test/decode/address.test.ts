@@ -1,18 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  formatAddress,
-  formatEndpoint,
-  hashConnectionTuple,
-  hashTuple,
-  matchTuple,
-  parseAddress,
-  TupleDirection,
-  tupleEquals,
-  tupleOf,
-} from '../../src/decode/address.js';
-import { tcpFrame } from '../fixture/packet.js';
-import { decodeBytes } from './helpers.js';
+import { formatAddress, formatEndpoint, parseAddress } from '../../src/decode/address.js';
 
 describe('formatAddress', () => {
   const cases: Array<[string, string]> = [
@@ -97,51 +85,5 @@ describe('parseAddress', () => {
         expect(parseAddress(formatAddress(bytes, 0, 4))).toEqual({ version: 4, bytes });
       }),
     );
-  });
-});
-
-describe('connection tuples', () => {
-  const forward = { src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 21 };
-  const reverse = { src: '10.0.0.2', dst: '10.0.0.1', srcPort: 21, dstPort: 40000 };
-  const decodedPacket = (spec: typeof forward, vlan = false) =>
-    decodeBytes(tcpFrame({ ...spec, vlan: vlan ? [{ tpid: 0x8100, id: 1 }] : undefined })).pkt;
-
-  test('the hash is the same both ways, at any offset, and equals the stored tuple hash', () => {
-    const a = decodedPacket(forward);
-    const b = decodedPacket(reverse, true);
-    expect(hashTuple(a)).toBe(hashTuple(b));
-    expect(hashConnectionTuple(tupleOf(a))).toBe(hashTuple(a));
-    expect(hashConnectionTuple(tupleOf(b))).toBe(hashTuple(a));
-  });
-
-  test('matchTuple tells the direction', () => {
-    const tuple = tupleOf(decodedPacket(forward));
-    expect(matchTuple(tuple, decodedPacket(forward, true))).toBe(TupleDirection.AToB);
-    expect(matchTuple(tuple, decodedPacket(reverse))).toBe(TupleDirection.BToA);
-    expect(matchTuple(tuple, decodedPacket({ ...forward, srcPort: 40001 }))).toBe(TupleDirection.None);
-    expect(matchTuple(tuple, decodedPacket({ ...forward, dst: '10.0.0.3' }))).toBe(TupleDirection.None);
-    expect(tupleEquals(tuple, decodedPacket(reverse))).toBe(true);
-  });
-
-  test('the tuple is a copy: reusing the frame buffer does not change it', () => {
-    const pkt = decodedPacket(forward);
-    const tuple = tupleOf(pkt);
-    pkt.buffer.fill(0);
-    expect(formatAddress(tuple.addressA, 0, 4)).toBe('10.0.0.1');
-  });
-
-  test('IPv6 tuples, and an IPv4 packet never matches an IPv6 tuple', () => {
-    const v6 = decodedPacket({ ...forward, src: '::ffff:10.0.0.1', dst: '::ffff:10.0.0.2' });
-    const tuple = tupleOf(v6);
-    expect(tuple.addressA.length).toBe(16);
-    expect(matchTuple(tuple, decodedPacket(forward))).toBe(TupleDirection.None);
-  });
-
-  test('hashes of nearby tuples spread over the buckets', () => {
-    const buckets = new Set<number>();
-    for (let port = 1024; port < 1024 + 4096; port++) {
-      buckets.add(hashTuple(decodedPacket({ ...forward, srcPort: port })) & 1023);
-    }
-    expect(buckets.size).toBeGreaterThan(950);
   });
 });
