@@ -184,7 +184,7 @@ export function findingJson(finding: Finding, analysis: Analysis): object {
     message: finding.message,
     frames: finding.frames.map((ref) => ref.frame),
     ...(multi ? { files: finding.frames.map((ref) => analysis.capture.files[ref.fileIndex]?.path) } : {}),
-    ...(finding.session !== undefined ? { session: finding.session } : {}),
+    session: finding.session ?? null,
     ...(finding.connection !== undefined ? { connection: finding.connection } : {}),
   };
 }
