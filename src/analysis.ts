@@ -203,6 +203,7 @@ export interface SessionReport {
   evidence: string;
   fileIndex: number;
   firstFrame: number;
+  lastFileIndex: number;
   lastFrame: number;
   start: Timestamp;
   end: Timestamp;

@@ -174,6 +174,7 @@ export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLoo
     evidence: session.evidence,
     fileIndex: connection.firstFileIndex,
     firstFrame: connection.firstFrame,
+    lastFileIndex: connection.lastFileIndex,
     lastFrame: connection.lastFrame,
     start: timestampOf(connection.firstTime),
     end: timestampOf(connection.lastTime),

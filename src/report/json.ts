@@ -34,6 +34,11 @@ export function captureJson(capture: CaptureReport): object {
   };
 }
 
+/** The file of a run's last frame, named only in multi-file runs (as `file` names the first's). */
+function lastFileField(fileIndex: number, analysis: Analysis): object {
+  return analysis.capture.files.length > 1 ? { lastFile: analysis.capture.files[fileIndex]?.path } : {};
+}
+
 function fileField(fileIndex: number, analysis: Analysis): object {
   return analysis.capture.files.length > 1 ? { file: analysis.capture.files[fileIndex]?.path } : {};
 }
@@ -47,6 +52,7 @@ export function connectionJson(connection: ConnectionReport, analysis: Analysis)
     ...fileField(connection.fileIndex, analysis),
     firstFrame: connection.firstFrame,
     lastFrame: connection.lastFrame,
+    ...lastFileField(connection.lastFileIndex, analysis),
     start: isoTime(connection.first),
     end: isoTime(connection.last),
     handshake: connection.handshake,
@@ -106,6 +112,8 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
           server: transfer.data.server,
           firstFrame: transfer.data.firstFrame,
           lastFrame: transfer.data.lastFrame,
+          ...fileField(transfer.data.fileIndex, analysis),
+          ...lastFileField(transfer.data.lastFileIndex, analysis),
           end: transfer.data.end,
           match: transfer.data.match,
           capturedBytes: transfer.data.capturedBytes,
@@ -133,6 +141,7 @@ export function sessionJson(session: SessionReport, analysis: Analysis): object 
     ...fileField(session.fileIndex, analysis),
     firstFrame: session.firstFrame,
     lastFrame: session.lastFrame,
+    ...lastFileField(session.lastFileIndex, analysis),
     start: isoTime(session.start),
     end: isoTime(session.end),
     user: session.user,
