@@ -29,12 +29,12 @@ export function helperReport(helper: HelperStage, sessions: readonly SessionReco
   const drops: HelperReport['drops'] = [];
   for (const trace of helper.controls.values()) {
     const seen = new Set<string>();
-    for (const record of trace.segments) {
+    for (const record of trace.log.records()) {
       if (record.action !== HelperAction.DroppedPartial && !record.clash) continue;
       const key = `${record.direction}:${record.seq}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const copies = trace.segments.filter((other) => other !== record && other.direction === record.direction && other.seq === record.seq &&
+      const copies = trace.log.records().filter((other) => other !== record && other.direction === record.direction && other.seq === record.seq &&
         (other.action === HelperAction.DroppedPartial || other.clash));
       drops.push({
         fileIndex: record.fileIndex,
@@ -132,7 +132,7 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
       if (command.reply !== null || command.preliminary.length > 0) continue;
       if (command.command !== 'PASV' && command.command !== 'EPSV') continue;
       const sentAt = command.time;
-      const serverSpokeAfter = trace.segments.some((record) => record.direction === 1 && record.time > sentAt);
+      const serverSpokeAfter = trace.log.records().some((record) => record.direction === 1 && record.time > sentAt);
       if (serverSpokeAfter || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;
       const frame = command.frames[command.frames.length - 1]!;
       drops.push({
@@ -152,7 +152,7 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
 function mergedDrops(helper: HelperStage, sessionOf: ReadonlyMap<number, number>): HelperReport['drops'] {
   const drops: HelperReport['drops'] = [];
   for (const trace of helper.controls.values()) {
-    for (const record of trace.segments) {
+    for (const record of trace.log.records()) {
       if (!record.mergedAfterDrop) continue;
       drops.push({
         fileIndex: record.fileIndex,

@@ -8,9 +8,11 @@
 import { parseAddress, formatAddress } from '../decode/address.js';
 import { TCP_SYN } from '../decode/packet.js';
 import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
-import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, seqAfter, type Pattern } from './conntrack-ftp.js';
+import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, seqAfter, type SegmentInput } from './conntrack-ftp.js';
 import { ExpectationTable, type Expectation } from './expectations.js';
 import type { KernelProfile } from './parsers.js';
+import { SegmentLog } from './segment-log.js';
+export type { HelperSegmentRecord } from './segment-log.js';
 import { rewrittenText, type NatMapping, type NatRewrite } from './nat.js';
 
 export interface HelperOptions {
@@ -26,34 +28,9 @@ export interface HelperOptions {
 /** Control segments remembered per connection for the verdicts (control traffic is small). */
 export const MAX_HELPER_SEGMENTS_PER_CONNECTION = 200_000;
 
-/** What the helper did with one payload-bearing control segment. */
-export interface HelperSegmentRecord {
-  fileIndex: number;
-  frame: number;
-  time: number;
-  /** 0 = ORIGINAL (client → server), 1 = REPLY. */
-  direction: number;
-  seq: number;
-  length: number;
-  action: HelperAction;
-  pattern: Pattern | null;
-  /** The expectation this segment registered (Matched), or null. */
-  expectation: Expectation | null;
-  /** Matched, but another control connection held the same expectation: dropped. */
-  clash: boolean;
-  /** The segment's payload does not end in LF: the next one in this direction will not be parsed. */
-  endsWithoutNewline: boolean;
-  /**
-   * The sender's IPv4 ID skipped one or more just before this segment, which continues the stream
-   * and starts with a PORT/EPRT/227/229 the helper parses: a first part was dropped by a
-   * helper on the sender's own host and TCP merged it into this one (kernel-ftp-helper.md §6).
-   */
-  mergedAfterDrop: boolean;
-}
-
 export interface ControlTrace {
   connection: Connection;
-  segments: HelperSegmentRecord[];
+  log: SegmentLog;
 }
 
 interface AttachedState {
@@ -78,6 +55,9 @@ export class HelperStage {
   /** Predicted nf_nat_ftp rewrites, in capture order. */
   readonly rewrites: NatRewrite[] = [];
   private readonly ports: ReadonlySet<number>;
+  private readonly input: SegmentInput = {
+    direction: 0, seenReply: false, seq: 0, buffer: new Uint8Array(0), payloadOffset: 0, payloadLength: 0, source: new Uint8Array(16), ipVersion: 4,
+  };
   private readonly publicOf: ReadonlyMap<string, string>;
 
   constructor(readonly options: HelperOptions) {
@@ -115,7 +95,7 @@ export class HelperStage {
     const client = parseAddress(connection.client.address);
     const server = parseAddress(connection.server.address);
     if (client === null || server === null) return null;
-    const trace: ControlTrace = { connection, segments: [] };
+    const trace: ControlTrace = { connection, log: new SegmentLog() };
     this.controls.set(connection.id, trace);
     // A capture that starts mid-session: the conntrack existed before it, and whether the
     // first segment we see starts a line is unknown; we assume it does (SEQ_PICKUP).
@@ -168,16 +148,17 @@ export class HelperStage {
   private segment(state: AttachedState, connection: Connection, segment: Segment): void {
     const direction = segment.direction === 0 ? ORIGINAL : REPLY;
     const helper = state.helper;
-    const action = helper.process({
-      direction,
-      seenReply: state.seenReply,
-      seq: segment.seq,
-      buffer: segment.buffer,
-      payloadOffset: segment.payloadOffset,
-      payloadLength: segment.payloadLength,
-      source: state.sources[direction]!,
-      ipVersion: state.ipVersion,
-    });
+    // One input record per stage, refilled per segment: nothing allocated on this path.
+    const input = this.input;
+    input.direction = direction;
+    input.seenReply = state.seenReply;
+    input.seq = segment.seq;
+    input.buffer = segment.buffer;
+    input.payloadOffset = segment.payloadOffset;
+    input.payloadLength = segment.payloadLength;
+    input.source = state.sources[direction]!;
+    input.ipVersion = state.ipVersion;
+    const action = helper.process(input);
     if (direction === REPLY) state.seenReply = true;
     const previousId = state.lastIpId[direction]!;
     const continuesStream = segment.seq === state.nextSeq[direction];
@@ -209,23 +190,23 @@ export class HelperStage {
       if (this.expectations.register(candidate, state.natAddress !== null) === 'added') expectation = this.expectations.all[this.expectations.all.length - 1]!;
       else clash = true;
     }
-    const records = state.trace.segments;
-    if (records.length >= MAX_HELPER_SEGMENTS_PER_CONNECTION) return;
-    records.push({
-      fileIndex: segment.fileIndex,
-      frame: segment.frame,
+    const log = state.trace.log;
+    if (log.size >= MAX_HELPER_SEGMENTS_PER_CONNECTION) return;
+    log.push(
+      segment.fileIndex,
+      segment.frame,
       time,
       direction,
-      seq: segment.seq,
-      length: segment.payloadLength,
+      segment.seq,
+      segment.payloadLength,
       action,
-      pattern: action === HelperAction.DroppedPartial ? helper.partialPattern
+      action === HelperAction.DroppedPartial ? helper.partialPattern
         : action === HelperAction.Matched || action === HelperAction.AddressMismatch ? helper.match.pattern : null,
       expectation,
       clash,
-      endsWithoutNewline: segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a,
+      segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a,
       mergedAfterDrop,
-    });
+    );
   }
 }
 

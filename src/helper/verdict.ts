@@ -45,7 +45,7 @@ function ref(record: HelperSegmentRecord): FrameRef {
 }
 
 function onFrames(trace: ControlTrace, frames: readonly FrameRef[]): HelperSegmentRecord[] {
-  return trace.segments.filter((record) => frames.some((frame) => frame.frame === record.frame && frame.fileIndex === record.fileIndex));
+  return trace.log.records().filter((record) => frames.some((frame) => frame.frame === record.frame && frame.fileIndex === record.fileIndex));
 }
 
 function what(setup: SetupRecord): string {
@@ -101,7 +101,7 @@ export function setupVerdict(session: SessionRecord, setup: SetupRecord | null, 
   const dropped = records.find((record) => record.action === HelperAction.DroppedPartial || record.clash);
   if (dropped) {
     // The sender retransmits the same bytes; each copy is parsed and dropped again.
-    const copies = trace.segments.filter((record) => record.direction === dropped.direction && record.seq === dropped.seq &&
+    const copies = trace.log.records().filter((record) => record.direction === dropped.direction && record.seq === dropped.seq &&
       (record.action === HelperAction.DroppedPartial || record.clash));
     const clash = dropped.clash;
     return result('dropped', clash ? 'expectation-clash' : 'partial-match',
@@ -121,7 +121,7 @@ export function setupVerdict(session: SessionRecord, setup: SetupRecord | null, 
     case HelperAction.NotEstablished:
       return result('ignored', 'not-established', `${text} in frame ${first.frame} came before the conntrack saw a reply: not parsed`, [ref(first)], '');
     case HelperAction.NotAtLineStart: {
-      const earlier = trace.segments.filter((record) => record.direction === first.direction && record.frame < first.frame && record.fileIndex === first.fileIndex);
+      const earlier = trace.log.records().filter((record) => record.direction === first.direction && record.frame < first.frame && record.fileIndex === first.fileIndex);
       const previous = earlier[earlier.length - 1];
       if (!previous) {
         return result('ignored', 'first-segment', `${text} in frame ${first.frame} is the first data segment in its direction, which the helper never parses`, [ref(first)],
