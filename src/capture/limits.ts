@@ -1,7 +1,11 @@
 /** Every cap the capture readers enforce, in one place so they are visible and testable. */
 
-/** Bytes per read from a source when the caller does not say (large reads amortise syscalls). */
-export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+/**
+ * Bytes per read from a source when the caller does not say. Large reads amortise system
+ * calls, but a chunk that stays in the CPU cache is walked faster: bench/reader.ts measured
+ * 1 MiB at 2.4× the speed of 8 MiB chunks (6,966 vs 2,896 MB/s on a 220 MB pcap).
+ */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
 /**
  * With several files, a reader starts with this much buffer and grows toward the chunk size

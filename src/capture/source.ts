@@ -83,7 +83,7 @@ export class FileSource implements ByteSource {
     // A closed descriptor number may already belong to another file.
     if (this.closed) return 0;
     try {
-      // A regular file is read synchronously: an 8 MiB read from the page cache takes a
+      // A regular file is read synchronously: a chunk-sized read from the page cache takes a
       // couple of milliseconds, while the thread-pool round trip of an async read costs
       // about as much again on a busy machine. Pipes and devices may block for long: async.
       // Position null reads at the current position, which also works for FIFOs.

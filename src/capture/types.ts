@@ -35,7 +35,7 @@ export interface CaptureSummary {
 }
 
 export interface ReadOptions {
-  /** Bytes per read from the source (default 8 MiB). */
+  /** Bytes per read from the source (default 1 MiB: see DEFAULT_CHUNK_SIZE). */
   chunkSize?: number;
   /** Stream to read for the path '-' (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
