@@ -3,29 +3,17 @@
  * traces): every one is analyzed without a crash, and where Zeek's expected ftp.log sits
  * beside a capture, every (command, reply code) Zeek logged is among ftpcap's commands.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { SHARED } from '../support/shared.js';
+import { captureFiles, walkFiles } from '../support/captures.js';
 
 const CORPUS = join(SHARED, 'corpus');
 const present = existsSync(CORPUS);
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
-  });
-}
-
-const CAPTURE_MAGICS = new Set(['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d', '0a0d0d0a']);
-const captures = present
-  ? walk(CORPUS).filter((path) => {
-      const head = readFileSync(path).subarray(0, 4).toString('hex');
-      return CAPTURE_MAGICS.has(head);
-    })
-  : [];
+const captures = present ? captureFiles(CORPUS) : [];
 
 const options = { controlPorts: [21], helper: { ports: [21], loose: false, kernel: '6.18' as const } };
 
@@ -80,7 +68,7 @@ const ZEEK_MISPAIRS: Record<string, { pairs: string[]; why: string }> = {
   },
 };
 
-const zeekLogs = present ? walk(CORPUS).filter((path) => /\.zeek-expected\..*ftp\.log$/.test(path)) : [];
+const zeekLogs = present ? walkFiles(CORPUS).filter((path) => /\.zeek-expected\..*ftp\.log$/.test(path)) : [];
 
 describe.skipIf(!present)("Zeek's ftp.log commands are all found", () => {
   if (!present) it.skip('../shared/corpus is absent', () => {});

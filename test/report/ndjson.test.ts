@@ -5,7 +5,7 @@
  * record is the JSON document's object with `type` added, so the field-by-field schema of
  * the JSON document (checked by schema.test.ts) documents them too.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import { renderJson, renderNdjson } from '../../src/report/json.js';
 import { SHARED } from '../support/shared.js';
+import { captureFiles } from '../support/captures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CORPUS = join(SHARED, 'corpus');
@@ -34,25 +35,6 @@ interface Document {
   helper: Json;
   findings: Json[];
   errors: Json[];
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? walk(path) : [path];
-    });
-}
-
-/** Capture files under a folder, recognised by content as ftpcap does. */
-function captureFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const magics = new Set(['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d', '0a0d0d0a']);
-  return walk(dir).filter((path) => {
-    const head = readFileSync(path).subarray(0, 4).toString('hex');
-    return magics.has(head) || head.startsWith('1f8b');
-  });
 }
 
 const fixtures = captureFiles(join(ROOT, 'fixtures'));

@@ -7,7 +7,7 @@
  * schema itself stays open, as the contract lets fields be added), and the finding
  * catalogue docs/findings.md must list every code src/ can emit.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import { renderJson } from '../../src/report/json.js';
 import { SHARED } from '../support/shared.js';
+import { captureFiles, walkFiles } from '../support/captures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CORPUS = join(SHARED, 'corpus');
@@ -29,25 +30,6 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type SchemaNode = { [key: string]: unknown };
 
 // ---------------------------------------------------------------- inputs
-
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? walk(path) : [path];
-    });
-}
-
-/** Capture files under a folder, recognised by content as ftpcap does (pcap either byte order and resolution, pcapng, gzip). */
-function captureFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const magics = new Set(['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d', '0a0d0d0a']);
-  return walk(dir).filter((path) => {
-    const head = readFileSync(path).subarray(0, 4).toString('hex');
-    return magics.has(head) || head.startsWith('1f8b');
-  });
-}
 
 const fixtures = captureFiles(join(ROOT, 'fixtures'));
 const corpus = captureFiles(CORPUS);
@@ -410,7 +392,7 @@ function catalogue(): Map<string, string[]> {
 }
 
 function sourceFiles(dir: string): string[] {
-  return walk(dir).filter((path) => path.endsWith('.ts'));
+  return walkFiles(dir).filter((path) => path.endsWith('.ts'));
 }
 
 /** Drops comments so that codes quoted as examples in a doc comment do not count. */
