@@ -191,7 +191,16 @@ export interface HelperReport {
   }[];
   nat: { private: string; public: string }[];
   /** Packets the helper dropped; `inferred` when the capture cannot show the packet itself (dropped on the sender's host). */
-  drops: { fileIndex: number; frame: number; session: number | null; reason: string; retransmissions: number[]; inferred: boolean }[];
+  drops: {
+    fileIndex: number;
+    frame: number;
+    session: number | null;
+    /** partial-match, expectation-clash, silent-reply (inferred), merged-after-drop (inferred). */
+    reason: 'partial-match' | 'expectation-clash' | 'silent-reply' | 'merged-after-drop';
+    message: string;
+    retransmissions: number[];
+    inferred: boolean;
+  }[];
   ignored: { fileIndex: number; frame: number; session: number | null; reason: string; message: string }[];
 }
 

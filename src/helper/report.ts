@@ -40,7 +40,8 @@ export function helperReport(helper: HelperStage, sessions: readonly SessionReco
         fileIndex: record.fileIndex,
         frame: record.frame,
         session: sessionOf.get(trace.connection.id) ?? null,
-        reason: record.clash ? 'cannot add expectation (clash with another control connection)' : `partial matching of '${record.pattern}'`,
+        reason: record.clash ? 'expectation-clash' : 'partial-match',
+        message: record.clash ? 'cannot add expectation (clash with another control connection)' : `partial matching of '${record.pattern}'`,
         retransmissions: copies.map((copy) => copy.frame),
         inferred: false,
       });
@@ -139,7 +140,8 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
         fileIndex: frame.fileIndex,
         frame: frame.frame,
         session: session.id,
-        reason: `${command.command} was never answered: a helper on the server's host drops a malformed ${command.command === 'PASV' ? '227' : '229'} reply before it reaches the wire (inferred)`,
+        reason: 'silent-reply',
+        message: `${command.command} was never answered: a helper on the server's host drops a malformed ${command.command === 'PASV' ? '227' : '229'} reply before it reaches the wire (inferred)`,
         retransmissions: [],
         inferred: true,
       });
@@ -158,7 +160,8 @@ function mergedDrops(helper: HelperStage, sessionOf: ReadonlyMap<number, number>
         fileIndex: record.fileIndex,
         frame: record.frame,
         session: sessionOf.get(trace.connection.id) ?? null,
-        reason: `the ${record.direction === 0 ? 'client' : 'server'}'s IP ID skips one just before this '${record.pattern}' segment: ` +
+        reason: 'merged-after-drop',
+        message: `the ${record.direction === 0 ? 'client' : 'server'}'s IP ID skips one or more just before this '${record.pattern}' segment: ` +
           'a first part was dropped as a partial match by a helper on the sender\'s host and merged into this one (inferred)',
         retransmissions: [],
         inferred: true,

@@ -43,7 +43,7 @@ function helperSection(analysis: Analysis, width: number): string[] {
     out.push(table.toString());
   }
   for (const drop of helper.drops) {
-    out.push(`  dropped frame ${frameLabel(drop.fileIndex, drop.frame, files)}${drop.retransmissions.length > 0 ? ` and its retransmissions ${drop.retransmissions.join(', ')}` : ''}: ${drop.reason}`);
+    out.push(`  dropped frame ${frameLabel(drop.fileIndex, drop.frame, files)}${drop.retransmissions.length > 0 ? ` and its retransmissions ${drop.retransmissions.join(', ')}` : ''}: ${drop.message}`);
   }
   return out;
 }
