@@ -39,6 +39,8 @@ export class FtpSession {
   private lastSize: { path: string; size: number } | null = null;
   private commandsSeen = 0;
   private repliesSeen = 0;
+  /** Where the client sent EPSV ALL, if it did. */
+  private epsvAll: FrameRef | null = null;
   /** The command that took the latest final reply (for the ABOR reply order). */
   private lastAnswered: CommandRecord | null = null;
   /** A gap was seen and replies are paired by meaning until one fits (see realign). */
@@ -151,7 +153,15 @@ export class FtpSession {
     }
     this.pending.push(record);
 
+    // RFC 2428 §4: after EPSV ALL the client promises to use EPSV only; servers refuse the rest.
+    if (this.epsvAll !== null && (command === 'PORT' || command === 'PASV' || command === 'EPRT' || command === 'LPRT' || command === 'LPSV')) {
+      this.finding('ftp.epsv-all.violated', 'note',
+        `${command} after EPSV ALL (frame ${this.epsvAll.frame}): RFC 2428 lets the server refuse it`, line.frames);
+    }
     switch (command) {
+      case 'EPSV':
+        if (/^\s*ALL\s*$/i.test(argument)) this.epsvAll = line.frames[0] ?? null;
+        break;
       case 'USER':
         this.record.user = argument;
         break;

@@ -224,6 +224,18 @@ describe('linkage (issue 4 item 5)', () => {
     expect(analysis.sessions[0]!.transfers[0]).toMatchObject({ status: 'no-data-connection', reply: { code: 425 } });
   });
 
+  it('EPSV ALL, then a PORT: a note', async () => {
+    const { cap, ctl } = session();
+    ctl.client('EPSV ALL\r\n');
+    ctl.server('200 EPSV ALL ok\r\n');
+    ctl.client('PORT 192,0,2,10,156,90\r\n');
+    ctl.server('500 EPSV ALL in effect\r\n');
+    const analysis = await analyzeBytes(cap.toPcap());
+    const note = analysis.findings.find((f) => f.code === 'ftp.epsv-all.violated')!;
+    expect(note.message).toMatch(/PORT after EPSV ALL/);
+    expect(analysis.sessions[0]!.setups.map((s) => [s.command, s.refused])).toEqual([['PORT', true]]);
+  });
+
   it('an overlong command is cut with a finding, and the session goes on', async () => {
     const { cap, ctl } = session();
     ctl.client(`SITE ${'A'.repeat(10_000)}\r\n`);
