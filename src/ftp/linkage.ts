@@ -34,7 +34,8 @@ interface OpenSetup {
 export class DataChannelLinker {
   private readonly byPort = new Map<number, OpenSetup[]>();
   private readonly bySetup = new Map<SetupRecord, OpenSetup>();
-  private readonly claimed = new Set<Connection>();
+  /** Weak: a trace can hold millions of data connections, and only the listed ones are asked about. */
+  private readonly claimed = new WeakSet<Connection>();
   /**
    * Transfers whose setup gave no usable endpoint (PORT with five numbers, no setup at
    * all): the next new connection between the two control hosts is taken as theirs.

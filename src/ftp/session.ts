@@ -9,7 +9,7 @@ import type { Connection, Direction } from '../tcp/types.js';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
 import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferMode, TransferRecord } from './model.js';
 import { ReplyAssembler } from './replies.js';
-import { parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
+import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
 
 /** Commands awaiting a reply before we call the session confused (Zeek: 20). */
@@ -45,7 +45,6 @@ export class FtpSession {
   private lastAnswered: CommandRecord | null = null;
   /** A gap was seen and replies are paired by meaning until one fits (see realign). */
   private realigning = false;
-  private skipNext = false;
   /** When bytes were last lost: a command sent before then was most likely answered in them. */
   private gapTime = -Infinity;
   private readonly controlClient: string;
@@ -206,13 +205,7 @@ export class FtpSession {
       else this.record.unsolicited.push(reply);
       return;
     }
-    if (this.realigning) {
-      this.realign(reply);
-      if (this.skipNext) {
-        this.skipNext = false;
-        return;
-      }
-    }
+    if (this.realigning && this.realign(reply)) return;
     const command = this.pending[0];
     if (command === undefined) {
       this.record.unsolicited.push(reply);
@@ -235,28 +228,24 @@ export class FtpSession {
    * After a gap, a reply that cannot answer the oldest pending command (a 227 for TYPE)
    * shows that a command or reply was lost. If a later pending command can take it, the
    * ones before lost their replies; if none can, it answers a command we never saw.
+   * Returns true when the reply was taken as such an answer (nothing left to pair).
    */
-  private realign(reply: ReplyRecord): void {
+  private realign(reply: ReplyRecord): boolean {
     const fits = this.pending.findIndex((command) => replyFits(command.command, reply.code));
-    if (fits === 0) {
-      this.realigning = false;
-      return;
-    }
-    if (fits > 0) {
+    if (fits >= 0) {
       this.pending.splice(0, fits);
       this.realigning = false;
-      return;
+      return false;
     }
-    if (expectedOnlyFor(reply.code) !== null && this.pending.length > 0) {
-      // This reply answers a command the capture lost. Replies come in order, so commands
-      // sent before the loss most likely had their replies lost with it.
-      const held = this.pending.splice(0).filter((command) => command.time >= this.gapTime);
-      this.record.unsolicited.push(reply);
-      this.passiveAnnouncement(null, reply);
-      this.pending.push(...held);
-      this.skipNext = true;
-      this.realigning = false;
-    }
+    if (expectedOnlyFor(reply.code) === null || this.pending.length === 0) return false;
+    // This reply answers a command the capture lost. Replies come in order, so commands
+    // sent before the loss most likely had their replies lost with it.
+    const kept = this.pending.filter((command) => command.time >= this.gapTime);
+    this.pending.splice(0, this.pending.length, ...kept);
+    this.record.unsolicited.push(reply);
+    this.passiveAnnouncement(null, reply);
+    this.realigning = false;
+    return true;
   }
 
   /**
@@ -370,7 +359,7 @@ export class FtpSession {
       transfers: [],
     };
     this.record.setups.push(setup);
-    const what = `${announcement.kind === 'PASV' ? '227' : announcement.kind === 'EPSV' ? '229' : announcement.kind === 'LPSV' ? '228' : announcement.kind}`;
+    const what = announcementLabel(announcement.kind);
     if (announcement.problems.length > 0) {
       this.finding(`ftp.setup.malformed`, 'warning', `${what} is malformed: ${announcement.problems.join('; ')}`, frames);
     }

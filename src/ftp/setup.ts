@@ -9,6 +9,16 @@ import { formatAddress, parseAddress } from '../decode/address.js';
 
 export type SetupKind = 'PORT' | 'EPRT' | 'LPRT' | 'PASV' | 'EPSV' | 'LPSV';
 
+/** The reply that announces a passive setup (RFC 959, 2428, 1639); null for the active ones, which a command announces. */
+export function announcingReplyCode(kind: SetupKind): 227 | 229 | 228 | null {
+  return kind === 'PASV' ? 227 : kind === 'EPSV' ? 229 : kind === 'LPSV' ? 228 : null;
+}
+
+/** How a user names the announcing text: the command (PORT, EPRT, LPRT) or the reply code (227, 229, 228). */
+export function announcementLabel(kind: SetupKind): string {
+  return String(announcingReplyCode(kind) ?? kind);
+}
+
 export interface Announcement {
   kind: SetupKind;
   /** Announced address in canonical text; null when the text leaves it to the control connection (EPSV). */

@@ -16,6 +16,7 @@ import type {
 import type { Finding, FindingSink } from '../findings.js';
 import type { Connection, Endpoint } from '../tcp/types.js';
 import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferRecord } from './model.js';
+import { announcingReplyCode } from './setup.js';
 
 export function endpointText(endpoint: Endpoint): string {
   return endpoint.ipVersion === 6 ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
@@ -66,7 +67,7 @@ function setupReport(setup: SetupRecord): SetupReport {
     fileIndex: frame.fileIndex,
     frame: frame.frame,
     command: setup.command.command,
-    replyCode: passive ? ({ PASV: 227, EPSV: 229, LPSV: 228 } as Record<string, number>)[setup.announcement.kind] ?? null : null,
+    replyCode: passive ? announcingReplyCode(setup.announcement.kind) : null,
     mode: setup.mode,
     address: setup.announcement.address,
     port: setup.announcement.port,

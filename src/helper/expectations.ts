@@ -5,8 +5,7 @@
  * single use, 300 s timeout, gone with the master.
  */
 
-/** nf_ct_ftp expect policy: max_expected = 1, timeout = 5 * 60 s. */
-export const FTP_MAX_EXPECTED = 1;
+/** nf_ct_ftp expect policy: timeout 5 * 60 s; max_expected = 1 is the one-per-master rule in register(). */
 export const FTP_EXPECT_TIMEOUT_SECONDS = 300;
 
 export type ExpectationState = 'pending' | 'used' | 'replaced' | 'expired';

@@ -6,6 +6,7 @@
  */
 import type { FrameRef } from '../findings.js';
 import type { SessionRecord, SetupRecord, TransferRecord } from '../ftp/model.js';
+import { announcementLabel } from '../ftp/setup.js';
 import type { Connection } from '../tcp/types.js';
 import { HelperAction } from './conntrack-ftp.js';
 import type { Expectation } from './expectations.js';
@@ -49,7 +50,7 @@ function onFrames(trace: ControlTrace, frames: readonly FrameRef[]): HelperSegme
 }
 
 function what(setup: SetupRecord): string {
-  return setup.announcedBy === 'client' ? setup.command.command : String(setup.announcement.kind === 'PASV' ? 227 : setup.announcement.kind === 'EPSV' ? 229 : 228);
+  return setup.announcedBy === 'client' ? setup.command.command : announcementLabel(setup.announcement.kind);
 }
 
 export function ruleFix(port: number): string {

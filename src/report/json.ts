@@ -131,7 +131,8 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
   };
 }
 
-export function sessionJson(session: SessionReport, analysis: Analysis): object {
+/** `sessionFindings` is findingsBySession(analysis), grouped once by the caller. */
+export function sessionJson(session: SessionReport, analysis: Analysis, sessionFindings: ReadonlyMap<number, Finding[]>): object {
   return {
     id: session.id,
     connection: session.connection,
@@ -163,24 +164,18 @@ export function sessionJson(session: SessionReport, analysis: Analysis): object 
     unsolicited: session.unsolicited.map((reply) => replyJson(reply, analysis)),
     setups: session.setups.map((setup) => setupJson(setup, analysis)),
     transfers: session.transfers.map((transfer) => transferJson(transfer, analysis)),
-    findings: findingsBySession(analysis).get(session.id)?.map((finding) => findingJson(finding, analysis)) ?? [],
+    findings: sessionFindings.get(session.id)?.map((finding) => findingJson(finding, analysis)) ?? [],
   };
 }
 
-const grouped = new WeakMap<Analysis, Map<number, Finding[]>>();
-
-/** Findings per session, grouped once per analysis (a trace can hold thousands of sessions). */
-function findingsBySession(analysis: Analysis): Map<number, Finding[]> {
-  let groups = grouped.get(analysis);
-  if (!groups) {
-    groups = new Map();
-    for (const finding of analysis.findings) {
-      if (finding.session === undefined) continue;
-      const list = groups.get(finding.session);
-      if (list) list.push(finding);
-      else groups.set(finding.session, [finding]);
-    }
-    grouped.set(analysis, groups);
+/** Findings per session, grouped in one pass (a trace can hold thousands of sessions). */
+export function findingsBySession(analysis: Analysis): Map<number, Finding[]> {
+  const groups = new Map<number, Finding[]>();
+  for (const finding of analysis.findings) {
+    if (finding.session === undefined) continue;
+    const list = groups.get(finding.session);
+    if (list) list.push(finding);
+    else groups.set(finding.session, [finding]);
   }
   return groups;
 }
@@ -212,7 +207,10 @@ export function* renderJsonChunks(analysis: Analysis): Generator<string> {
     ['decode', () => analysis.decode, false],
     ['connectionsTotal', () => analysis.connectionsTotal, false],
     ['connections', () => lazyMap(analysis.connections, (connection) => connectionJson(connection, analysis)), true],
-    ['sessions', () => lazyMap(analysis.sessions, (session) => sessionJson(session, analysis)), true],
+    ['sessions', () => {
+      const sessionFindings = findingsBySession(analysis);
+      return lazyMap(analysis.sessions, (session) => sessionJson(session, analysis, sessionFindings));
+    }, true],
     ['helper', () => analysis.helper, false],
     ['findings', () => lazyMap(analysis.findings, (finding) => findingJson(finding, analysis)), true],
     ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), false],
@@ -247,8 +245,9 @@ function indent(text: string, by: string): string {
 export function renderNdjson(analysis: Analysis): string {
   const lines: string[] = [JSON.stringify({ type: 'capture', ...captureJson(analysis.capture), decode: analysis.decode })];
   for (const connection of analysis.connections) lines.push(JSON.stringify({ type: 'connection', ...connectionJson(connection, analysis) }));
+  const sessionFindings = findingsBySession(analysis);
   for (const session of analysis.sessions) {
-    const { transfers: _transfers, ...rest } = sessionJson(session, analysis) as { transfers: unknown };
+    const { transfers: _transfers, ...rest } = sessionJson(session, analysis, sessionFindings) as { transfers: unknown };
     lines.push(JSON.stringify({ type: 'session', ...rest }));
     for (const transfer of session.transfers) lines.push(JSON.stringify({ type: 'transfer', ...transferJson(transfer, analysis) }));
   }

@@ -1,4 +1,5 @@
 import type { Analysis } from '../analysis.js';
+import { MASKED } from '../ftp/session.js';
 
 /** Zeek's ftp.log columns (scripts/base/protocols/ftp/info.zeek), in Zeek's order. */
 export const ZEEK_FTP_FIELDS = [
@@ -61,7 +62,7 @@ export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
   for (const session of analysis.sessions) {
     const [origHost, origPort] = hostAndPort(session.client);
     const [respHost, respPort] = hostAndPort(session.server);
-    const password = session.password === null ? null : session.password === '********' ? '<hidden>' : session.password;
+    const password = session.password === null ? null : session.password === MASKED ? '<hidden>' : session.password;
     if (session.greeting) {
       // Zeek logs the greeting as the pseudo-command <init>.
       const greeting = session.greeting;

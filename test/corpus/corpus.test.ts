@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { SHARED } from '../support/shared.js';
 import { captureFiles, walkFiles } from '../support/captures.js';
+import { renderZeek } from '../../src/report/zeek.js';
 
 const CORPUS = join(SHARED, 'corpus');
 const present = existsSync(CORPUS);
@@ -86,4 +87,16 @@ describe.skipIf(!present)("Zeek's ftp.log commands are all found", () => {
       expect(missing).toEqual([]);
     });
   }
+});
+
+describe.skipIf(!present)("ftpcap's zeek output has Zeek's own ftp.log header", () => {
+  if (!present) it.skip('../shared/corpus is absent', () => {});
+  it('#fields and #types equal those of the Zeek baselines', async () => {
+    const header = (text: string, tag: string) => text.split('\n').find((line) => line.startsWith(`${tag}\t`));
+    const baseline = readFileSync(zeekLogs[0]!, 'utf8');
+    const capture = zeekLogs[0]!.slice(0, zeekLogs[0]!.indexOf('.zeek-expected.'));
+    const ours = renderZeek(await analyze([capture], options));
+    expect(header(ours, '#fields')).toBe(header(baseline, '#fields'));
+    expect(header(ours, '#types')).toBe(header(baseline, '#types'));
+  });
 });
