@@ -18,6 +18,8 @@ const ROOT = join(fileURLToPath(import.meta.url), '../..');
 const CLI = join(ROOT, 'bin/ftpcap');
 const RUNS = 3;
 const WALK_CHUNK = 8 << 20;
+const WALK_PROGRAM = join(ROOT, 'bench/walk.mjs');
+const STEADY_PROGRAM = join(ROOT, 'bench/steady.ts');
 
 interface Measure {
   seconds: number;
@@ -76,11 +78,20 @@ function hasTshark(): boolean {
   return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** ftpcap's own timing of analysis + JSON report, without start-up (bench/steady.ts). */
+function steady(path: string): number {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', STEADY_PROGRAM, path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) throw new Error(`steady ${path} failed: ${result.stderr.toString().slice(-300)}`);
+  return (JSON.parse(result.stdout.toString()) as { seconds: number }).seconds;
+}
+
 interface Row {
   trace: string;
   mb: number;
   frames: number;
   walk: number;
+  walkProcess: number;
+  steady: number;
   ftpcap: Measure;
   stdin: Measure | null;
   tshark: Measure | null;
@@ -91,39 +102,46 @@ function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
   const mb = statSync(path).size / 1e6;
   const walks = Array.from({ length: RUNS }, () => bareWalk(path));
   const walk = Math.min(...walks.map((w) => w.seconds));
+  const walkProcess = best(Array.from({ length: RUNS }, () => run(process.execPath, [WALK_PROGRAM, path]))).seconds;
+  const steadySeconds = Math.min(...Array.from({ length: RUNS }, () => steady(path)));
   const ftpcap = best(Array.from({ length: RUNS }, () => run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', path])));
   const stdin = kind === 'bulk' ? run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', '-'], path) : null;
   const tshark = withTshark
     ? run('tshark', ['-r', path, '-Y', 'ftp', '-T', 'fields', '-e', 'ftp.request.command', '-e', 'ftp.passive.port'])
     : null;
-  return { trace: `${kind} ${size}${kind === 'bulk' ? ' MB' : 'M frames'}`, mb, frames: walks[0]!.frames, walk, ftpcap, stdin, tshark };
+  return { trace: `${kind} ${size}${kind === 'bulk' ? ' MB' : 'M frames'}`, mb, frames: walks[0]!.frames, walk, walkProcess, steady: steadySeconds, ftpcap, stdin, tshark };
 }
 
 function main(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const big = process.argv.includes('--big');
   const tshark = hasTshark();
   const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark)];
   if (big) rows.push(benchTrace('bulk', 2000, false));
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; best of ${RUNS}`);
-  console.log('| trace | MB | frames | bare walk MB/s | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | ftpcap / walk | stdin MB/s | tshark MB/s | ftpcap / tshark |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| trace | MB | frames | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | walk MB/s (process) | ftpcap / walk (process) | steady MB/s | walk MB/s (in-process) | steady / walk | stdin MB/s | tshark MB/s | ftpcap / tshark |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const rate = (seconds: number) => row.mb / seconds;
+    const percent = (fast: number, slow: number) => `${((100 * fast) / slow).toFixed(0)}%`;
     console.log([
       '', row.trace, row.mb.toFixed(0), row.frames,
-      rate(row.walk).toFixed(0),
       rate(row.ftpcap.seconds).toFixed(0),
       (row.frames / row.ftpcap.seconds).toFixed(0),
       row.ftpcap.peakRssMb === null ? '-' : `${row.ftpcap.peakRssMb.toFixed(0)} MB`,
-      `${((100 * row.walk) / row.ftpcap.seconds).toFixed(0)}%`,
+      rate(row.walkProcess).toFixed(0),
+      percent(row.walkProcess, row.ftpcap.seconds),
+      rate(row.steady).toFixed(0),
+      rate(row.walk).toFixed(0),
+      percent(row.walk, row.steady),
       row.stdin ? rate(row.stdin.seconds).toFixed(0) : '-',
       row.tshark ? rate(row.tshark.seconds).toFixed(0) : '-',
       row.tshark ? `${(row.tshark.seconds / row.ftpcap.seconds).toFixed(1)}×` : '-',
       '',
     ].join(' | ').trim());
   }
-  console.log('ftpcap times include Node start-up and writing the JSON report (to /dev/null).');
+  console.log('ftpcap and walk (process): wall time of the whole program, Node start-up included; ftpcap writes its JSON report to /dev/null.');
+  console.log('steady: analysis + JSON report timed inside the process (bench/steady.ts); walk (in-process): the same loop as bench/walk.mjs, in this process.');
 }
 
 main();

@@ -84,7 +84,7 @@ export interface CommandReport {
   command: string;
   argument: string;
   reply: ReplyReport | null;
-  preliminary: ReplyReport[];
+  preliminary: readonly ReplyReport[];
   /** A line with no reply code that the server sent in place of a reply. */
   invalidReply: string | null;
 }

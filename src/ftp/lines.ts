@@ -33,6 +33,7 @@ export interface Line {
   unterminated: boolean;
 }
 
+/** Gets a record that is refilled for the next line: keep its fields, not the record itself. */
 export type LineHandler = (line: Line) => void;
 
 const enum TelnetState {
@@ -46,6 +47,9 @@ const enum TelnetState {
 export class LineSplitter {
   /** Grows on demand up to the cap: most lines are short, and a trace can hold many sessions. */
   private buffer: Uint8Array;
+  /** A Buffer view of `buffer` for decoding text (made once per buffer). */
+  private text: Buffer | null = null;
+  private readonly line: Line = { text: '', frames: [], bareLf: false, damaged: 'none', telnetCommands: 0, unterminated: false };
   private length = 0;
   private frames: FrameRef[] = [];
   private skipping = false;
@@ -69,36 +73,65 @@ export class LineSplitter {
   }
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
-    let noted = false;
-    if (this.resyncing && this.looksLikeLineStart(bytes)) {
-      this.resyncing = false;
-      this.damaged = 'after-gap';
-    }
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i]!;
-      if (this.resyncing) {
-        if (byte === 0x0a) {
-          this.resyncing = false;
-          this.damaged = 'after-gap';
-        }
-        continue;
+    const n = bytes.length;
+    let i = 0;
+    if (this.resyncing) {
+      if (this.looksLikeLineStart(bytes)) {
+        this.resyncing = false;
+        this.damaged = 'after-gap';
+      } else {
+        const lf = bytes.indexOf(0x0a);
+        if (lf < 0) return;
+        this.resyncing = false;
+        this.damaged = 'after-gap';
+        i = lf + 1;
       }
+    }
+    // Whole runs of plain bytes are found with the native indexOf and copied at once; only
+    // Telnet sequences (rare: IAC before ABOR) go byte by byte.
+    let iac = bytes.indexOf(IAC, i);
+    let noted = false;
+    while (i < n) {
       if (!noted && !this.skipping) {
-        const last = this.frames[this.frames.length - 1];
-        if (last === undefined || last.frame !== frame || last.fileIndex !== fileIndex) this.frames.push({ fileIndex, frame });
+        this.note(fileIndex, frame);
         noted = true;
       }
-      if (this.telnet !== TelnetState.Data || byte === IAC) {
-        if (this.telnetByte(byte)) this.append(IAC);
+      if (this.telnet !== TelnetState.Data) {
+        if (this.telnetByte(bytes[i]!)) this.append(IAC);
+        i++;
         continue;
       }
-      if (byte === 0x0a) {
-        this.emit(false);
-        noted = false;
+      if (iac >= 0 && iac < i) iac = bytes.indexOf(IAC, i);
+      if (iac === i) {
+        this.telnetByte(IAC);
+        i++;
         continue;
       }
-      this.append(byte);
+      let lf = bytes.indexOf(0x0a, i);
+      if (iac >= 0 && (lf < 0 || iac < lf)) {
+        this.appendRange(bytes, i, iac);
+        i = iac;
+        continue;
+      }
+      if (lf < 0) lf = n;
+      this.appendRange(bytes, i, lf);
+      if (lf === n) break;
+      this.emit(false);
+      noted = false;
+      i = lf + 1;
     }
+  }
+
+  private note(fileIndex: number, frame: number): void {
+    const frames = this.frames;
+    // Most lines come in one frame: a one-element literal, not a push into an empty array
+    // (which reserves room for 17, and every command and reply keeps its list).
+    if (frames.length === 0) {
+      this.frames = [{ fileIndex, frame }];
+      return;
+    }
+    const last = frames[frames.length - 1]!;
+    if (last.frame !== frame || last.fileIndex !== fileIndex) frames.push({ fileIndex, frame });
   }
 
   /** `length` bytes of this direction were never captured. */
@@ -141,31 +174,56 @@ export class LineSplitter {
   }
 
   private append(byte: number): void {
-    if (this.length < this.buffer.length) {
-      this.buffer[this.length++] = byte;
-    } else if (this.length < this.maxLineBytes) {
-      const grown = new Uint8Array(Math.min(this.buffer.length * 2, this.maxLineBytes));
-      grown.set(this.buffer);
-      this.buffer = grown;
-      this.buffer[this.length++] = byte;
-    } else {
+    if (this.length === this.buffer.length && !this.grow()) {
+      this.skipping = true;
+      this.damaged = 'too-long';
+      return;
+    }
+    this.buffer[this.length++] = byte;
+  }
+
+  /** Appends bytes[from, to); what does not fit under the cap is skipped. */
+  private appendRange(bytes: Uint8Array, from: number, to: number): void {
+    if (from === to) return;
+    let count = to - from;
+    while (this.length + count > this.buffer.length && this.grow()) { /* doubled */ }
+    const room = this.buffer.length - this.length;
+    if (count > room) {
+      count = room;
       this.skipping = true;
       this.damaged = 'too-long';
     }
+    const buffer = this.buffer;
+    // Command lines are short: a loop beats making a subarray view to set() from.
+    if (count < 64) for (let k = 0; k < count; k++) buffer[this.length + k] = bytes[from + k]!;
+    else buffer.set(bytes.subarray(from, from + count), this.length);
+    this.length += count;
+  }
+
+  /** Doubles the line buffer up to the cap; false when it is at the cap already. */
+  private grow(): boolean {
+    if (this.buffer.length >= this.maxLineBytes) return false;
+    const grown = new Uint8Array(Math.min(this.buffer.length * 2, this.maxLineBytes));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+    this.text = null;
+    return true;
   }
 
   private emit(unterminated: boolean): void {
     let end = this.length;
     const crlf = end > 0 && this.buffer[end - 1] === 0x0d;
     if (crlf) end--;
-    this.onLine({
-      text: Buffer.from(this.buffer.buffer, this.buffer.byteOffset, end).toString('utf8'),
-      frames: this.frames,
-      bareLf: !crlf && !unterminated,
-      damaged: this.damaged,
-      telnetCommands: this.telnetCommands,
-      unterminated,
-    });
+    this.text ??= Buffer.from(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+    // One Line record per splitter, refilled per line: handlers keep its fields, never the record.
+    const line = this.line;
+    line.text = this.text.toString('utf8', 0, end);
+    line.frames = this.frames;
+    line.bareLf = !crlf && !unterminated;
+    line.damaged = this.damaged;
+    line.telnetCommands = this.telnetCommands;
+    line.unterminated = unterminated;
+    this.onLine(line);
     this.clear();
   }
 

@@ -16,6 +16,9 @@ export interface ReplyRecord {
   time: number;
 }
 
+/** The empty preliminary list every command starts with: most get no 1xx reply, so they share one. */
+export const NO_REPLIES: readonly ReplyRecord[] = Object.freeze([]);
+
 export interface CommandRecord {
   /** Upper-cased command word, e.g. "RETR". */
   command: string;
@@ -23,7 +26,8 @@ export interface CommandRecord {
   argument: string;
   frames: FrameRef[];
   time: number;
-  preliminary: ReplyRecord[];
+  /** 1xx replies, in order; NO_REPLIES (shared, never pushed to) until the first. */
+  preliminary: readonly ReplyRecord[];
   reply: ReplyRecord | null;
   /** A line without a reply code that answered this command in its place (a broken server). */
   invalidReply: string | null;

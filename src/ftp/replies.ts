@@ -19,25 +19,27 @@ export class ReplyAssembler {
   private open: { code: number; lines: string[]; frames: FrameRef[]; dropped: number } | null = null;
 
   push(line: Line, time: number): ReplyEvent | null {
-    const match = /^([1-5]\d\d)([ -]|$)/.exec(line.text);
+    const text = line.text;
+    const code = replyCode(text);
+    const continues = code > 0 && text.charCodeAt(3) === 0x2d;
     if (this.open !== null) {
       const open = this.open;
       appendFrames(open.frames, line.frames);
       if (open.lines.length < MAX_REPLY_LINES) open.lines.push(line.text);
       else open.dropped++;
-      if (match && Number(match[1]) === open.code && match[2] !== '-') {
+      if (code === open.code && !continues) {
         this.open = null;
         return { kind: 'reply', reply: record(open.code, open.lines, open.frames, time) };
       }
       return null;
     }
-    if (!match) return { kind: 'invalid', line };
-    const code = Number(match[1]);
-    if (match[2] === '-') {
-      this.open = { code, lines: [line.text], frames: [...line.frames], dropped: 0 };
+    if (code < 0) return { kind: 'invalid', line };
+    if (continues) {
+      // The splitter hands each line a fresh frames list: the reply can own it.
+      this.open = { code, lines: [line.text], frames: line.frames, dropped: 0 };
       return null;
     }
-    return { kind: 'reply', reply: record(code, [line.text], [...line.frames], time) };
+    return { kind: 'reply', reply: record(code, [line.text], line.frames, time) };
   }
 
   /** End of the stream: a multi-line reply still open is reported as it stands. */
@@ -46,6 +48,19 @@ export class ReplyAssembler {
     this.open = null;
     return open ? record(open.code, open.lines, open.frames, time) : null;
   }
+}
+
+/** The code of a reply line ("227 ...", "211-...", "200"), or -1: /^([1-5]\d\d)([ -]|$)/ without a match object. */
+export function replyCode(text: string): number {
+  const c0 = text.charCodeAt(0) - 0x30;
+  const c1 = text.charCodeAt(1) - 0x30;
+  const c2 = text.charCodeAt(2) - 0x30;
+  if (!(c0 >= 1 && c0 <= 5 && c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9)) return -1;
+  if (text.length > 3) {
+    const c3 = text.charCodeAt(3);
+    if (c3 !== 0x20 && c3 !== 0x2d) return -1;
+  }
+  return c0 * 100 + c1 * 10 + c2;
 }
 
 function appendFrames(into: FrameRef[], frames: readonly FrameRef[]): void {
@@ -58,6 +73,7 @@ function appendFrames(into: FrameRef[], frames: readonly FrameRef[]): void {
 function record(code: number, lines: string[], frames: FrameRef[], time: number): ReplyRecord {
   // The text a user reads: the first line without its code, then the body lines.
   const first = lines[0]!.slice(4);
+  if (lines.length === 1) return { code, text: first, lines, frames, time };
   const rest = lines.slice(1).map((line, index, all) => (index === all.length - 1 && /^\d{3} /.test(line) ? line.slice(4) : line));
   return { code, text: [first, ...rest].filter((part) => part !== '').join('\n'), lines, frames, time };
 }

@@ -7,7 +7,7 @@
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
-import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferMode, TransferRecord } from './model.js';
+import { NO_REPLIES, type CommandRecord, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
 import { ReplyAssembler } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
@@ -30,6 +30,13 @@ export interface SessionHooks {
 }
 
 export const MASKED = '********';
+
+const COMMAND_WORDS: ReadonlyMap<string, string> = new Map([
+  'USER', 'PASS', 'ACCT', 'CWD', 'XCWD', 'CDUP', 'XCUP', 'SMNT', 'REIN', 'QUIT', 'PORT', 'PASV', 'EPRT', 'EPSV', 'LPRT', 'LPSV',
+  'TYPE', 'STRU', 'MODE', 'RETR', 'STOR', 'STOU', 'APPE', 'ALLO', 'REST', 'RNFR', 'RNTO', 'ABOR', 'DELE', 'RMD', 'XRMD', 'MKD',
+  'XMKD', 'PWD', 'XPWD', 'LIST', 'NLST', 'SITE', 'SYST', 'STAT', 'HELP', 'NOOP', 'FEAT', 'OPTS', 'AUTH', 'PBSZ', 'PROT', 'CCC',
+  'SIZE', 'MDTM', 'MLST', 'MLSD', 'LANG', 'HOST', 'CLNT', 'MFMT',
+].map((word) => [word, word]));
 
 export class FtpSession {
   readonly record: SessionRecord;
@@ -127,7 +134,9 @@ export class FtpSession {
     if (text.trim() === '') return;
     const match = /^\s*(\S+)(?: (.*))?$/.exec(text);
     const word = match?.[1] ?? text;
-    const command = word.toUpperCase();
+    const upper = word.toUpperCase();
+    // Known words share one string: a trace of many sessions keeps every command it saw.
+    const command = COMMAND_WORDS.get(upper) ?? upper;
     const argument = match?.[2] ?? '';
     if (!/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
@@ -137,7 +146,7 @@ export class FtpSession {
       argument: command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument,
       frames: line.frames,
       time: this.now(),
-      preliminary: [],
+      preliminary: NO_REPLIES,
       reply: null,
       invalidReply: null,
     };
@@ -213,7 +222,7 @@ export class FtpSession {
       return;
     }
     if (reply.code < 200) {
-      command.preliminary.push(reply);
+      command.preliminary = command.preliminary === NO_REPLIES ? [reply] : [...command.preliminary, reply];
       this.preliminary(command, reply);
       return;
     }
@@ -328,7 +337,7 @@ export class FtpSession {
       argument: '',
       frames: reply.frames,
       time: reply.time,
-      preliminary: [],
+      preliminary: NO_REPLIES,
       reply,
       invalidReply: null,
     };

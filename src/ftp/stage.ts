@@ -38,6 +38,12 @@ export class FtpStage {
     this.linker = new DataChannelLinker(options.findings);
   }
 
+  /** End of the analysis: forget the sessions and open setups (the caller holds the records it still needs). */
+  release(): void {
+    this.sessions.length = 0;
+    this.linker.release();
+  }
+
   /** The observer for a new connection; `fallback` is what count-only connections keep. */
   observe(connection: Connection, fallback: ConnectionObserver | null): ConnectionObserver | null {
     if (this.linker.claim(connection)) return fallback;

@@ -45,6 +45,9 @@ function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
   };
 }
 
+/** Shared by every command without a 1xx reply (most of them). */
+const NO_REPLY_REPORTS: readonly ReplyReport[] = Object.freeze([]);
+
 function commandReport(command: CommandRecord): CommandReport {
   return {
     fileIndex: command.frames[0]?.fileIndex ?? 0,
@@ -54,7 +57,7 @@ function commandReport(command: CommandRecord): CommandReport {
     command: command.command,
     argument: command.argument,
     reply: command.reply ? replyReport(command.reply, command.time) : null,
-    preliminary: command.preliminary.map((reply) => replyReport(reply, command.time)),
+    preliminary: command.preliminary.length === 0 ? NO_REPLY_REPORTS : command.preliminary.map((reply) => replyReport(reply, command.time)),
     invalidReply: command.invalidReply,
   };
 }

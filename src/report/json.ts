@@ -34,13 +34,14 @@ export function captureJson(capture: CaptureReport): object {
   };
 }
 
-/** The file of a run's last frame, named only in multi-file runs (as `file` names the first's). */
-function lastFileField(fileIndex: number, analysis: Analysis): object {
-  return analysis.capture.files.length > 1 ? { lastFile: analysis.capture.files[fileIndex]?.path } : {};
-}
-
-function fileField(fileIndex: number, analysis: Analysis): object {
-  return analysis.capture.files.length > 1 ? { file: analysis.capture.files[fileIndex]?.path } : {};
+/**
+ * Which file a frame is in, named only in multi-file runs. A field whose value is
+ * undefined is left out by JSON.stringify, so the objects below keep one shape (and their
+ * member order) without spreading a fresh object per field.
+ */
+function filePath(fileIndex: number, analysis: Analysis): string | undefined {
+  const files = analysis.capture.files;
+  return files.length > 1 ? files[fileIndex]?.path : undefined;
 }
 
 export function connectionJson(connection: ConnectionReport, analysis: Analysis): object {
@@ -49,10 +50,10 @@ export function connectionJson(connection: ConnectionReport, analysis: Analysis)
     client: connection.client,
     server: connection.server,
     roleEvidence: connection.roleEvidence,
-    ...fileField(connection.fileIndex, analysis),
+    file: filePath(connection.fileIndex, analysis),
     firstFrame: connection.firstFrame,
     lastFrame: connection.lastFrame,
-    ...lastFileField(connection.lastFileIndex, analysis),
+    lastFile: filePath(connection.lastFileIndex, analysis),
     start: isoTime(connection.first),
     end: isoTime(connection.last),
     handshake: connection.handshake,
@@ -68,14 +69,14 @@ export function connectionJson(connection: ConnectionReport, analysis: Analysis)
 
 function replyJson(reply: ReplyReport | null, analysis: Analysis): object | null {
   if (reply === null) return null;
-  return { code: reply.code, text: reply.text, frame: reply.frame, ...fileField(reply.fileIndex, analysis), responseTime: reply.responseTime };
+  return { code: reply.code, text: reply.text, frame: reply.frame, file: filePath(reply.fileIndex, analysis), responseTime: reply.responseTime };
 }
 
 function setupJson(setup: SetupReport, analysis: Analysis): object {
   return {
     id: setup.id,
     frame: setup.frame,
-    ...fileField(setup.fileIndex, analysis),
+    file: filePath(setup.fileIndex, analysis),
     command: setup.command,
     replyCode: setup.replyCode,
     mode: setup.mode,
@@ -97,7 +98,7 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
     session: transfer.session,
     helper: transfer.helper,
     frame: transfer.frame,
-    ...fileField(transfer.fileIndex, analysis),
+    file: filePath(transfer.fileIndex, analysis),
     command: transfer.command,
     argument: transfer.argument,
     cwd: transfer.cwd,
@@ -112,8 +113,8 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
           server: transfer.data.server,
           firstFrame: transfer.data.firstFrame,
           lastFrame: transfer.data.lastFrame,
-          ...fileField(transfer.data.fileIndex, analysis),
-          ...lastFileField(transfer.data.lastFileIndex, analysis),
+          file: filePath(transfer.data.fileIndex, analysis),
+          lastFile: filePath(transfer.data.lastFileIndex, analysis),
           end: transfer.data.end,
           match: transfer.data.match,
           capturedBytes: transfer.data.capturedBytes,
@@ -139,10 +140,10 @@ export function sessionJson(session: SessionReport, analysis: Analysis, sessionF
     client: session.client,
     server: session.server,
     evidence: session.evidence,
-    ...fileField(session.fileIndex, analysis),
+    file: filePath(session.fileIndex, analysis),
     firstFrame: session.firstFrame,
     lastFrame: session.lastFrame,
-    ...lastFileField(session.lastFileIndex, analysis),
+    lastFile: filePath(session.lastFileIndex, analysis),
     start: isoTime(session.start),
     end: isoTime(session.end),
     user: session.user,
@@ -153,13 +154,13 @@ export function sessionJson(session: SessionReport, analysis: Analysis, sessionF
     greeting: replyJson(session.greeting, analysis),
     commands: session.commands.map((command) => ({
       frame: command.frame,
-      ...(command.frames.length > 1 ? { frames: command.frames } : {}),
-      ...fileField(command.fileIndex, analysis),
+      frames: command.frames.length > 1 ? command.frames : undefined,
+      file: filePath(command.fileIndex, analysis),
       command: command.command,
       argument: command.argument,
       reply: replyJson(command.reply, analysis),
       preliminary: command.preliminary.map((reply) => replyJson(reply, analysis)),
-      ...(command.invalidReply !== null ? { invalidReply: command.invalidReply } : {}),
+      invalidReply: command.invalidReply ?? undefined,
     })),
     unsolicited: session.unsolicited.map((reply) => replyJson(reply, analysis)),
     setups: session.setups.map((setup) => setupJson(setup, analysis)),
@@ -198,8 +199,10 @@ export function renderJson(analysis: Analysis): string {
 }
 
 /**
- * The same text as JSON.stringify(document, null, 2), produced a member at a time: a trace
- * with thousands of sessions would otherwise hold the whole document and its text at once.
+ * One JSON document, produced a member at a time: a trace with thousands of sessions
+ * would otherwise hold the whole document and its text at once. Compact, with a line
+ * break before each top-level member and each element of a top-level list, so the text
+ * stays greppable and a session is one line (pipe to `jq .` to read it indented).
  */
 export function* renderJsonChunks(analysis: Analysis): Generator<string> {
   const members: [string, () => unknown | Iterable<unknown>, boolean][] = [
@@ -215,20 +218,19 @@ export function* renderJsonChunks(analysis: Analysis): Generator<string> {
     ['findings', () => lazyMap(analysis.findings, (finding) => findingJson(finding, analysis)), true],
     ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), false],
   ];
-  yield '{\n';
   for (let index = 0; index < members.length; index++) {
     const [name, value, isList] = members[index]!;
-    const comma = index < members.length - 1 ? ',' : '';
+    const lead = `${index === 0 ? '{' : ',\n'}${JSON.stringify(name)}:`;
     if (!isList) {
-      yield `  ${JSON.stringify(name)}: ${indent(JSON.stringify(value(), null, 2), '  ')}${comma}\n`;
+      yield `${lead}${JSON.stringify(value())}`;
       continue;
     }
     let first = true;
     for (const element of value() as Iterable<unknown>) {
-      yield `${first ? `  ${JSON.stringify(name)}: [\n` : ',\n'}    ${indent(JSON.stringify(element, null, 2), '    ')}`;
+      yield `${first ? `${lead}[\n` : ',\n'}${JSON.stringify(element)}`;
       first = false;
     }
-    yield first ? `  ${JSON.stringify(name)}: []${comma}\n` : `\n  ]${comma}\n`;
+    yield first ? `${lead}[]` : '\n]';
   }
   yield '}\n';
 }
@@ -237,22 +239,21 @@ function* lazyMap<T, U>(items: readonly T[], map: (item: T) => U): Generator<U> 
   for (const item of items) yield map(item);
 }
 
-function indent(text: string, by: string): string {
-  return text.includes('\n') ? text.replace(/\n/g, `\n${by}`) : text;
+/** One JSON object per line, each with a `type`, for jq and log pipelines; produced a line at a time. */
+export function renderNdjson(analysis: Analysis): string {
+  return [...renderNdjsonLines(analysis)].join('');
 }
 
-/** One JSON object per line, each with a `type`, for jq and log pipelines. */
-export function renderNdjson(analysis: Analysis): string {
-  const lines: string[] = [JSON.stringify({ type: 'capture', ...captureJson(analysis.capture), decode: analysis.decode })];
-  for (const connection of analysis.connections) lines.push(JSON.stringify({ type: 'connection', ...connectionJson(connection, analysis) }));
+export function* renderNdjsonLines(analysis: Analysis): Generator<string> {
+  yield `${JSON.stringify({ type: 'capture', ...captureJson(analysis.capture), decode: analysis.decode })}\n`;
+  for (const connection of analysis.connections) yield `${JSON.stringify({ type: 'connection', ...connectionJson(connection, analysis) })}\n`;
   const sessionFindings = findingsBySession(analysis);
   for (const session of analysis.sessions) {
     const { transfers: _transfers, ...rest } = sessionJson(session, analysis, sessionFindings) as { transfers: unknown };
-    lines.push(JSON.stringify({ type: 'session', ...rest }));
-    for (const transfer of session.transfers) lines.push(JSON.stringify({ type: 'transfer', ...transferJson(transfer, analysis) }));
+    yield `${JSON.stringify({ type: 'session', ...rest })}\n`;
+    for (const transfer of session.transfers) yield `${JSON.stringify({ type: 'transfer', ...transferJson(transfer, analysis) })}\n`;
   }
-  if (analysis.helper) lines.push(JSON.stringify({ type: 'helper', ...analysis.helper }));
-  for (const finding of analysis.findings) lines.push(JSON.stringify({ type: 'finding', ...findingJson(finding, analysis) }));
-  for (const error of analysis.errors) lines.push(JSON.stringify({ type: 'error', file: error.file, offset: error.offset, message: error.what }));
-  return `${lines.join('\n')}\n`;
+  if (analysis.helper) yield `${JSON.stringify({ type: 'helper', ...analysis.helper })}\n`;
+  for (const finding of analysis.findings) yield `${JSON.stringify({ type: 'finding', ...findingJson(finding, analysis) })}\n`;
+  for (const error of analysis.errors) yield `${JSON.stringify({ type: 'error', file: error.file, offset: error.offset, message: error.what })}\n`;
 }

@@ -591,6 +591,9 @@ export class ConnectionTable {
     flow.halves[1].release();
     flow.buffered = false;
     if (observer !== null && observer.end !== undefined) observer.end(conn);
+    // Nobody watches an ended connection; letting go of the observer lets go of what its
+    // closures hold (a whole FTP session's records), while the connection itself may stay listed.
+    conn.observer = null;
   }
 
   /** The stream view is on while the observer has data(); turning it off frees every copy. */

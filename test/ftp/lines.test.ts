@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, type Line } from '../../src/ftp/lines.js';
 import { ReplyAssembler } from '../../src/ftp/replies.js';
@@ -11,6 +12,89 @@ function split(chunks: [string, number][], maxLine?: number): Line[] {
   splitter.end();
   return lines;
 }
+
+/**
+ * A byte-at-a-time splitter written for clarity, not speed: the reference the fast one
+ * (native indexOf runs, bulk copies) must agree with on any input cut anywhere.
+ */
+function referenceSplit(chunks: { data: number[]; frame: number }[], maxLine: number): Line[] {
+  const out: Line[] = [];
+  let buf: number[] = [];
+  let frames: { fileIndex: number; frame: number }[] = [];
+  let skipping = false;
+  let damaged: Line['damaged'] = 'none';
+  let telnet = 0;
+  let commands = 0;
+  const emit = (unterminated: boolean): void => {
+    const crlf = buf.length > 0 && buf[buf.length - 1] === 0x0d;
+    const text = Buffer.from(crlf ? buf.slice(0, -1) : buf).toString('utf8');
+    out.push({ text, frames, bareLf: !crlf && !unterminated, damaged, telnetCommands: commands, unterminated });
+    buf = [];
+    frames = [];
+    skipping = false;
+    damaged = 'none';
+    commands = 0;
+    telnet = 0;
+  };
+  const append = (byte: number): void => {
+    if (buf.length < maxLine) buf.push(byte);
+    else {
+      skipping = true;
+      damaged = 'too-long';
+    }
+  };
+  for (const { data, frame } of chunks) {
+    let noted = false;
+    for (const byte of data) {
+      if (!noted && !skipping) {
+        const last = frames[frames.length - 1];
+        if (!last || last.frame !== frame) frames.push({ fileIndex: 0, frame });
+        noted = true;
+      }
+      if (telnet !== 0 || byte === 0xff) {
+        if (telnet === 0) telnet = 1;
+        else if (telnet === 1) {
+          if (byte === 0xff) {
+            telnet = 0;
+            append(0xff);
+          } else {
+            commands++;
+            telnet = byte >= 0xfb && byte <= 0xfe ? 2 : byte === 0xfa ? 3 : 0;
+          }
+        } else if (telnet === 2) telnet = 0;
+        else if (telnet === 3) telnet = byte === 0xff ? 4 : 3;
+        else telnet = byte === 0xf0 ? 0 : 3;
+        continue;
+      }
+      if (byte === 0x0a) {
+        emit(false);
+        noted = false;
+        continue;
+      }
+      append(byte);
+    }
+  }
+  if (buf.length > 0 || skipping) emit(true);
+  return out;
+}
+
+describe('LineSplitter against a byte-at-a-time reference', () => {
+  it('gives the same lines for any bytes cut anywhere', () => {
+    const alphabet = [0x41, 0x20, 0x30, 0x0d, 0x0a, 0xff, 0xf4, 0xf2, 0xfb, 0xfa, 0xf0, 0xc3, 0xa9];
+    const chunk = fc.array(fc.constantFrom(...alphabet), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(chunk, { maxLength: 8 }), fc.integer({ min: 4, max: 200 }), (data, maxLine) => {
+        const chunks = data.map((bytes, index) => ({ data: bytes, frame: index + 1 }));
+        const lines: Line[] = [];
+        const splitter = new LineSplitter((line) => lines.push({ ...line, frames: [...line.frames] }), maxLine);
+        for (const { data: bytes, frame } of chunks) splitter.push(Uint8Array.from(bytes), 0, frame);
+        splitter.end();
+        expect(lines).toEqual(referenceSplit(chunks, maxLine));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('LineSplitter', () => {
   it('splits pipelined commands in one segment, each naming the frame', () => {
@@ -35,7 +119,7 @@ describe('LineSplitter', () => {
 
   it('removes Telnet IP/DM before ABOR and keeps an escaped 0xFF', () => {
     const lines: Line[] = [];
-    const splitter = new LineSplitter((line) => lines.push(line));
+    const splitter = new LineSplitter((line) => lines.push({ ...line }));
     splitter.push(Uint8Array.from([0xff, 0xf4, 0xff, 0xf2, ...bytes('ABOR\r\n')]), 0, 1);
     splitter.push(Uint8Array.from([...bytes('RETR a'), 0xff, 0xff, ...bytes('\r\n')]), 0, 2);
     expect(lines[0]).toMatchObject({ text: 'ABOR', telnetCommands: 2 });
@@ -52,7 +136,7 @@ describe('LineSplitter', () => {
 
   it('drops the partial line at a gap and resynchronises at the next line feed', () => {
     const lines: Line[] = [];
-    const splitter = new LineSplitter((line) => lines.push(line));
+    const splitter = new LineSplitter((line) => lines.push({ ...line }));
     splitter.push(bytes('RETR fi'), 0, 1);
     splitter.gap(10);
     splitter.push(bytes('le\r\nNOOP\r\n'), 0, 3);
