@@ -3,7 +3,7 @@
  * on the same generated traces in one run, with MB/s, frames/s, peak RSS and the ratios
  * the speed targets are stated in. Traces are made once in os.tmpdir() (bench/traces.ts).
  *
- *   npm run bench              # bulk 200 MB and 1M small-packet frames
+ *   npm run bench              # bulk 200 MB, 1M small-packet frames, mixed 200 MB
  *   npm run bench -- --big     # also a 2 GB bulk trace (memory must stay flat)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +20,7 @@ const RUNS = 3;
 const WALK_CHUNK = 8 << 20;
 const WALK_PROGRAM = join(ROOT, 'bench/walk.mjs');
 const STEADY_PROGRAM = join(ROOT, 'bench/steady.ts');
+const GUNZIP_PROGRAM = join(ROOT, 'bench/gunzip.mjs');
 
 interface Measure {
   seconds: number;
@@ -94,7 +95,16 @@ interface Row {
   steady: number;
   ftpcap: Measure;
   stdin: Measure | null;
+  /** The trace gzipped (-1): ftpcap on the .gz, and the decompressor alone. */
+  gzip: { ftpcap: Measure; gunzip: Measure } | null;
   tshark: Measure | null;
+}
+
+/** The trace compressed with gzip -1 next to it, made once. */
+function gzipped(path: string): string {
+  const gz = `${path}.gz`;
+  if (!existsSync(gz)) execFileSync('sh', ['-c', `gzip -1 -c '${path}' > '${gz}.partial' && mv '${gz}.partial' '${gz}'`]);
+  return gz;
 }
 
 function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
@@ -106,21 +116,29 @@ function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
   const steadySeconds = Math.min(...Array.from({ length: RUNS }, () => steady(path)));
   const ftpcap = best(Array.from({ length: RUNS }, () => run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', path])));
   const stdin = kind === 'bulk' ? run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', '-'], path) : null;
+  let gzip: Row['gzip'] = null;
+  if (kind === 'bulk' && size <= 200) {
+    const gz = gzipped(path);
+    gzip = {
+      ftpcap: best(Array.from({ length: RUNS }, () => run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', gz]))),
+      gunzip: best(Array.from({ length: RUNS }, () => run(process.execPath, [GUNZIP_PROGRAM, gz]))),
+    };
+  }
   const tshark = withTshark
     ? run('tshark', ['-r', path, '-Y', 'ftp', '-T', 'fields', '-e', 'ftp.request.command', '-e', 'ftp.passive.port'])
     : null;
-  return { trace: `${kind} ${size}${kind === 'bulk' ? ' MB' : 'M frames'}`, mb, frames: walks[0]!.frames, walk, walkProcess, steady: steadySeconds, ftpcap, stdin, tshark };
+  return { trace: `${kind} ${size}${kind === 'small' ? 'M frames' : ' MB'}`, mb, frames: walks[0]!.frames, walk, walkProcess, steady: steadySeconds, ftpcap, stdin, gzip, tshark };
 }
 
 function main(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const big = process.argv.includes('--big');
   const tshark = hasTshark();
-  const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark)];
+  const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark), benchTrace('mixed', 200, tshark)];
   if (big) rows.push(benchTrace('bulk', 2000, false));
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; best of ${RUNS}`);
-  console.log('| trace | MB | frames | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | walk MB/s (process) | ftpcap / walk (process) | steady MB/s | walk MB/s (in-process) | steady / walk | stdin MB/s | tshark MB/s | ftpcap / tshark |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| trace | MB | frames | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | walk MB/s (process) | ftpcap / walk (process) | steady MB/s | walk MB/s (in-process) | steady / walk | stdin MB/s | .gz MB/s | gunzip alone MB/s | .gz / gunzip | tshark MB/s | ftpcap / tshark |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const rate = (seconds: number) => row.mb / seconds;
     const percent = (fast: number, slow: number) => `${((100 * fast) / slow).toFixed(0)}%`;
@@ -135,12 +153,16 @@ function main(): void {
       rate(row.walk).toFixed(0),
       percent(row.walk, row.steady),
       row.stdin ? rate(row.stdin.seconds).toFixed(0) : '-',
+      row.gzip ? rate(row.gzip.ftpcap.seconds).toFixed(0) : '-',
+      row.gzip ? rate(row.gzip.gunzip.seconds).toFixed(0) : '-',
+      row.gzip ? percent(row.gzip.gunzip.seconds, row.gzip.ftpcap.seconds) : '-',
       row.tshark ? rate(row.tshark.seconds).toFixed(0) : '-',
       row.tshark ? `${(row.tshark.seconds / row.ftpcap.seconds).toFixed(1)}×` : '-',
       '',
     ].join(' | ').trim());
   }
   console.log('ftpcap and walk (process): wall time of the whole program, Node start-up included; ftpcap writes its JSON report to /dev/null.');
+  console.log('.gz and gunzip alone: MB of the uncompressed trace per second, both as programs (gzip -1).');
   console.log('steady: analysis + JSON report timed inside the process (bench/steady.ts); walk (in-process): the same loop as bench/walk.mjs, in this process.');
 }
 

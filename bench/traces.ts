@@ -2,13 +2,14 @@
  * Generated FTP traces for the benchmarks: Ethernet/IPv4/TCP written in place into a
  * large buffer, deterministic (xorshift32), made once into os.tmpdir() and reused.
  *   bulk N:  FTP sessions with large passive transfers, about N MB;
- *   small N: N million frames of many short control sessions with tiny segments.
+ *   small N: N million frames of many short control sessions with tiny segments;
+ *   mixed N: about N MB of both at once, with retransmissions on both kinds of connection.
  */
 import { closeSync, existsSync, openSync, renameSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type Kind = 'bulk' | 'small';
+export type Kind = 'bulk' | 'small' | 'mixed';
 
 const GENERATOR_VERSION = 4;
 const MSS = 1448;
@@ -290,6 +291,111 @@ function generateSmall(w: PcapWriter, targetFrames: number): void {
   }
 }
 
+/**
+ * Mixed: 500 concurrent short control sessions (login, PASV, LIST over a small data
+ * connection, NOOPs, QUIT) beside 4 concurrent 4 MB passive downloads, interleaved frame
+ * by frame. Retransmissions everywhere: 1 command in 40 is sent twice, and 1 data segment
+ * in 400 is lost on the first try and retransmitted after the next one (out of order).
+ */
+function generateMixed(w: PcapWriter, targetBytes: number): void {
+  const random = new Random(0x5eed);
+  type Session = { sim: Sim; step: number };
+  const sessions: Session[] = [];
+  const downloads: Array<{ sim: Sim; left: number }> = [];
+  const bulkControl = newSim(random, 39000, 21);
+  open(w, bulkControl);
+  send(w, bulkControl, true, text('220 mixed bench\r\n'));
+  let nextPort = 2048;
+  let commands = 0;
+  let dataSegments = 0;
+  // A command, sent twice now and then: the copy has the same sequence numbers and bytes.
+  const command = (sim: Sim, line: string): void => {
+    const bytes = text(line);
+    const seq = sim.clientSeq;
+    send(w, sim, false, bytes);
+    if (++commands % 40 === 0) w.tcp(sim.client, sim.server, sim.clientPort, sim.serverPort, seq, sim.serverSeq, ACK | PSH, bytes);
+  };
+  while (w.written < targetBytes) {
+    while (sessions.length < 500) {
+      const sim = newSim(random, 1024 + (nextPort++ % 60000), 21);
+      sim.client = CLIENT_ADDR + 0x400 + (nextPort % 50000);
+      open(w, sim);
+      sessions.push({ sim, step: 0 });
+    }
+    while (downloads.length < 4) {
+      const port = 50000 + (nextPort++ % 10000);
+      command(bulkControl, 'PASV\r\n');
+      send(w, bulkControl, true, text(`227 Entering Passive Mode (10,0,0,2,${port >> 8},${port & 255})\r\n`));
+      command(bulkControl, 'RETR big.bin\r\n');
+      send(w, bulkControl, true, text('150 here it comes\r\n'));
+      const sim = newSim(random, 30000 + (nextPort % 20000), port);
+      open(w, sim);
+      downloads.push({ sim, left: 4 << 20 });
+    }
+    for (let i = 0; i < sessions.length; i++) {
+      const session = sessions[i]!;
+      const sim = session.sim;
+      const step = session.step++;
+      if (step === 0) send(w, sim, true, text('220 mixed bench\r\n'));
+      else if (step === 1) {
+        command(sim, 'USER anonymous\r\n');
+        send(w, sim, true, text('331 Please specify the password.\r\n'));
+      } else if (step === 2) {
+        command(sim, 'PASS guest@\r\n');
+        send(w, sim, true, text('230 Login successful.\r\n'));
+      } else if (step === 3) {
+        const port = 20000 + (nextPort++ % 20000);
+        command(sim, 'PASV\r\n');
+        send(w, sim, true, text(`227 Entering Passive Mode (10,0,0,2,${port >> 8},${port & 255})\r\n`));
+        command(sim, 'LIST\r\n');
+        const data = newSim(random, 1024 + (nextPort % 60000), port);
+        data.client = sim.client;
+        open(w, data);
+        send(w, sim, true, text('150 Here comes the directory listing.\r\n'));
+        send(w, data, true, 300);
+        ackFrom(w, data, false);
+        close(w, data);
+        send(w, sim, true, text('226 Directory send OK.\r\n'));
+      } else if (step < 12) {
+        command(sim, 'NOOP\r\n');
+        send(w, sim, true, text('200 NOOP ok.\r\n'));
+        ackFrom(w, sim, false);
+      } else {
+        command(sim, 'QUIT\r\n');
+        send(w, sim, true, text('221 Goodbye.\r\n'));
+        close(w, sim);
+        sessions.splice(i--, 1);
+      }
+      // Between two control steps, a few full-size data segments.
+      const flow = downloads[i % downloads.length];
+      if (flow === undefined || i % 2 !== 0) continue;
+      const data = flow.sim;
+      const first = Math.min(MSS, flow.left);
+      const second = Math.min(MSS, flow.left - first);
+      if (++dataSegments % 400 === 0 && second > 0) {
+        const seq = data.serverSeq;
+        w.tcp(data.server, data.client, data.serverPort, data.clientPort, seq + first, data.clientSeq, ACK, second);
+        w.tcp(data.server, data.client, data.serverPort, data.clientPort, seq, data.clientSeq, ACK, first);
+        data.serverSeq = (seq + first + second) >>> 0;
+      } else {
+        send(w, data, true, first, ACK);
+        if (second > 0) send(w, data, true, second, ACK);
+      }
+      ackFrom(w, data, false);
+      flow.left -= first + second;
+      if (flow.left <= 0) {
+        close(w, data);
+        send(w, bulkControl, true, text('226 Transfer complete\r\n'));
+        downloads.splice(downloads.indexOf(flow), 1);
+      }
+    }
+  }
+  for (const flow of downloads) close(w, flow.sim);
+  command(bulkControl, 'QUIT\r\n');
+  send(w, bulkControl, true, text('221 bye\r\n'));
+  close(w, bulkControl);
+}
+
 function tracePath(kind: Kind, size: number): string {
   return join(tmpdir(), `ftpcap-bench-tcp-v${GENERATOR_VERSION}-${kind}-${size}.pcap`);
 }
@@ -301,8 +407,9 @@ export function ensureTrace(kind: Kind, size: number): string {
   const fd = openSync(partial, 'w');
   // Bulk at about 1.2 Gbit/s; small packets at 10k frames/s, so that connections closed
   // within closedTimeoutSeconds (60 s) reach a steady state instead of piling up.
-  const writer = new PcapWriter(fd, kind === 'bulk' ? 10 : 100);
+  const writer = new PcapWriter(fd, kind === 'bulk' ? 10 : kind === 'mixed' ? 20 : 100);
   if (kind === 'bulk') generateBulk(writer, size * 1e6);
+  else if (kind === 'mixed') generateMixed(writer, size * 1e6);
   else generateSmall(writer, size * 1e6);
   writer.flush();
   closeSync(fd);

@@ -1,21 +1,21 @@
-import Table from 'cli-table3';
 import type { Analysis } from '../analysis.js';
 import { bytesLabel, frameLabel, isoTime } from './format.js';
+import { TextTable } from './text-table.js';
 
 /** Beyond this many connections the table shows the FTP ones and a count of the rest. */
 const MAX_TABLE_CONNECTIONS = 200;
 
-function plainTable(head: string[]): Table.Table {
+function plainTable(head: string[]): TextTable {
   // No colours: the output goes to tickets and terminals alike.
-  return new Table({ head, style: { head: [], border: [] } });
+  return new TextTable({ head });
 }
 
 /** A table whose last column takes the width left and wraps, so long messages stay on screen. */
-function wrappedTable(head: string[], fixed: number[], width: number): Table.Table {
+function wrappedTable(head: string[], fixed: number[], width: number): TextTable {
   const borders = head.length + 1;
   const used = fixed.reduce((sum, column) => sum + column, 0) + borders;
   const last = Math.max(30, width - used);
-  return new Table({ head, style: { head: [], border: [] }, colWidths: [...fixed, last], wordWrap: true, wrapOnWordBoundary: true });
+  return new TextTable({ head, colWidths: [...fixed, last] });
 }
 
 /** What the conntrack helper would have done, and for each miss why and how to fix it. */
