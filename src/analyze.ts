@@ -77,7 +77,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   table.finish();
   const capture = captureReport(summary);
   if (helper && capture.last) helper.finish(capture.last.sec + capture.last.nsec / 1e9);
-  const records: (SessionRecord | null)[] = ftp.sessions.map((session) => session.record);
+  const records: (SessionRecord | null)[] = [...ftp.sessions];
   const sessions = records as readonly SessionRecord[];
   linkageFindings(sessions, connections, (connection) => ftp.linker.isClaimed(connection), (finding) => findings.push(finding));
   const verdicts = helper ? transferVerdicts(helper, sessions, (finding) => findings.push(finding)) : null;

@@ -86,21 +86,27 @@ async function runAnalyze(job: AnalyzeJob, io: CliIo): Promise<number> {
 
 /** Writes the pieces in order, in batches, waiting for the stream to drain (a pipe to less, a slow disk). */
 async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
-  let batch: string[] = [];
-  let size = 0;
+  // Pieces are encoded straight into a 1 MiB buffer: joining them into one string first
+  // and encoding that cost as much as building the report on traces with many sessions.
+  let buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+  let used = 0;
   for (const piece of pieces) {
-    batch.push(piece);
-    size += piece.length;
-    if (size >= 1 << 20) {
-      await write(stream, batch.join(''));
-      batch = [];
-      size = 0;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (used > 0 && used + piece.length * 3 > buffer.length) {
+      await write(stream, buffer.subarray(0, used));
+      buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+      used = 0;
     }
+    if (piece.length * 3 > buffer.length) await write(stream, piece);
+    else used += buffer.write(piece, used);
   }
-  if (batch.length > 0) await write(stream, batch.join(''));
+  if (used > 0) await write(stream, buffer.subarray(0, used));
 }
 
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+/** Output is written in pieces of about this size (a new buffer each: the stream may hold on to it). */
+const WRITE_BUFFER_BYTES = 1 << 20;
+
+function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.write(text, (error) => (error ? reject(error) : resolve()));
   });

@@ -44,7 +44,6 @@ function resetPacket(out: DecodedPacket, buf: Uint8Array): void {
   out.vlanId = 0;
   out.vlanDepth = 0;
   out.fragment = false;
-  out.badIpChecksum = false;
   out.srcPort = 0;
   out.dstPort = 0;
   out.seq = 0;

@@ -22,8 +22,6 @@ export interface DecodedPacket {
   vlanDepth: number;
   /** The IP packet is a fragment (IPv4 MF/offset, or an IPv6 fragment header). */
   fragment: boolean;
-  /** IPv4 header checksum did not verify (offload makes this common; a note, not a fault). */
-  badIpChecksum: boolean;
   srcPort: number;
   dstPort: number;
   /** Unsigned 32-bit sequence and acknowledgement numbers. */
@@ -83,7 +81,6 @@ export function newDecodedPacket(): DecodedPacket {
     vlanId: 0,
     vlanDepth: 0,
     fragment: false,
-    badIpChecksum: false,
     srcPort: 0,
     dstPort: 0,
     seq: 0,

@@ -20,8 +20,6 @@ export interface DecodeStats {
   ipv6Fragments: number;
   /** Frame number of the first fragment seen, 0 when none: where a user should look first. */
   firstFragmentFrame: number;
-  /** IPv4 headers whose checksum did not verify. */
-  badIpChecksums: number;
 }
 
 export function newDecodeStats(): DecodeStats {
@@ -32,7 +30,6 @@ export function newDecodeStats(): DecodeStats {
     ipv4Fragments: 0,
     ipv6Fragments: 0,
     firstFragmentFrame: 0,
-    badIpChecksums: 0,
   };
 }
 

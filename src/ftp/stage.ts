@@ -8,6 +8,7 @@ import type { FindingSink } from '../findings.js';
 import type { Connection, ConnectionObserver, Direction } from '../tcp/types.js';
 import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
 import { DataChannelLinker } from './linkage.js';
+import type { SessionRecord } from './model.js';
 import { FtpSession } from './session.js';
 
 /** Bytes of each direction looked at before deciding a connection is not FTP. */
@@ -29,7 +30,11 @@ interface SniffChunk {
 }
 
 export class FtpStage {
-  readonly sessions: FtpSession[] = [];
+  /**
+   * Every session's record, in order of appearance. Only records: the parser (line
+   * buffers, pending commands) lives in the connection's observer and goes when it ends.
+   */
+  readonly sessions: SessionRecord[] = [];
   readonly linker: DataChannelLinker;
   private readonly controlPorts: ReadonlySet<number>;
 
@@ -61,7 +66,7 @@ export class FtpStage {
       setupAnnounced: (record, setup) => linker.setupAnnounced(record, setup),
       transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
     });
-    this.sessions.push(session);
+    this.sessions.push(session.record);
     return {
       segment: forwardSegment(fallback),
       data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
