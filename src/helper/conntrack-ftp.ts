@@ -76,6 +76,15 @@ const PATTERNS: readonly (readonly { pattern: Pattern; bytes: Uint8Array; skip: 
   ],
 ];
 
+/** Per direction, 1 for each byte that starts some pattern (either case): find_pattern() fails at byte 0 on the rest. */
+const FIRST_BYTES: readonly Uint8Array[] = PATTERNS.map((entries) => {
+  const starts = new Uint8Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    if (entries.some((entry) => lowerAscii(byte) === lowerAscii(entry.bytes[0]!))) starts[byte] = 1;
+  }
+  return starts;
+});
+
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0));
 }
@@ -160,9 +169,13 @@ export class FtpConntrackHelper {
   /** The search table for this direction, first non-NONE result wins: 1 match, 0 none, -1 partial. */
   private searchPatterns(segment: SegmentInput): number {
     const { buffer, payloadOffset, payloadLength } = segment;
+    // Most control segments are other commands and replies: every pattern would fail at byte 0
+    // (and `match` means something only after Matched or AddressMismatch).
+    if (payloadLength > 0 && FIRST_BYTES[segment.direction]![buffer[payloadOffset]!] === 0) return 0;
     // cmd.u3 starts as the sender's address: 229 never overwrites it (§2 step 7).
-    this.match.address.fill(0);
-    this.match.address.set(segment.source.subarray(0, segment.ipVersion === 6 ? 16 : 4));
+    const address = this.match.address;
+    const addressLength = segment.ipVersion === 6 ? 16 : 4;
+    for (let i = 0; i < address.length; i++) address[i] = i < addressLength ? segment.source[i]! : 0;
     for (const entry of PATTERNS[segment.direction]!) {
       const found = this.findPattern(buffer, payloadOffset, payloadLength, entry, segment.ipVersion);
       if (found !== 0) {

@@ -6,7 +6,6 @@
 import type { HelperReport, HelperVerdictReport } from '../analysis.js';
 import type { Finding, FindingSink } from '../findings.js';
 import type { SessionRecord, TransferRecord } from '../ftp/model.js';
-import { HelperAction } from './conntrack-ftp.js';
 import type { HelperStage } from './stage.js';
 import { setupVerdict, transferVerdict, type HelperVerdict } from './verdict.js';
 
@@ -28,21 +27,16 @@ export function helperReport(helper: HelperStage, sessions: readonly SessionReco
   for (const session of sessions) sessionOf.set(session.connection.id, session.id);
   const drops: HelperReport['drops'] = [];
   for (const trace of helper.controls.values()) {
-    const seen = new Set<string>();
-    for (const record of trace.log.records()) {
-      if (record.action !== HelperAction.DroppedPartial && !record.clash) continue;
-      const key = `${record.direction}:${record.seq}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const copies = trace.log.records().filter((other) => other !== record && other.direction === record.direction && other.seq === record.seq &&
-        (other.action === HelperAction.DroppedPartial || other.clash));
+    // Each group is one dropped packet and the retransmissions the helper dropped again.
+    for (const group of trace.log.droppedGroups()) {
+      const record = group[0]!;
       drops.push({
         fileIndex: record.fileIndex,
         frame: record.frame,
         session: sessionOf.get(trace.connection.id) ?? null,
         reason: record.clash ? 'expectation-clash' : 'partial-match',
         message: record.clash ? 'cannot add expectation (clash with another control connection)' : `partial matching of '${record.pattern}'`,
-        retransmissions: copies.map((copy) => copy.frame),
+        retransmissions: group.slice(1).map((copy) => copy.frame),
         inferred: false,
       });
     }
@@ -133,8 +127,7 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
       if (command.reply !== null || command.preliminary.length > 0) continue;
       if (command.command !== 'PASV' && command.command !== 'EPSV') continue;
       const sentAt = command.time;
-      const serverSpokeAfter = trace.log.records().some((record) => record.direction === 1 && record.time > sentAt);
-      if (serverSpokeAfter || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;
+      if (trace.log.repliedAfter(sentAt) || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;
       const frame = command.frames[command.frames.length - 1]!;
       drops.push({
         fileIndex: frame.fileIndex,
@@ -154,8 +147,7 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
 function mergedDrops(helper: HelperStage, sessionOf: ReadonlyMap<number, number>): HelperReport['drops'] {
   const drops: HelperReport['drops'] = [];
   for (const trace of helper.controls.values()) {
-    for (const record of trace.log.records()) {
-      if (!record.mergedAfterDrop) continue;
+    for (const record of trace.log.mergedRecords()) {
       drops.push({
         fileIndex: record.fileIndex,
         frame: record.frame,

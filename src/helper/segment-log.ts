@@ -1,21 +1,22 @@
 /**
- * What the helper did with each payload segment of one control connection, kept in
- * columns of typed arrays: a trace with thousands of sessions sees a record per control
- * segment, and an object each would cost the garbage collector more than the helper's
- * own work. Records become objects only when a verdict or the report asks (`records()`).
+ * What the helper did with each payload segment of the control connections, kept in one
+ * columnar store per HelperStage: a trace with thousands of sessions sees a record per
+ * control segment, and an object per record (or a set of small arrays per connection)
+ * would cost the garbage collector more than the helper's own work. Adding a record writes
+ * into typed-array columns and allocates nothing; the report's questions are answered from
+ * the columns, and records become objects only when a verdict or the report returns them.
  */
-import type { HelperAction, Pattern } from './conntrack-ftp.js';
+import type { FrameRef } from '../findings.js';
+import { HelperAction, type Pattern } from './conntrack-ftp.js';
 import type { Expectation } from './expectations.js';
 
 /** One record as the verdicts read it. */
 export interface HelperSegmentRecord {
   fileIndex: number;
   frame: number;
-  time: number;
   /** 0 = ORIGINAL (client → server), 1 = REPLY. */
   direction: number;
   seq: number;
-  length: number;
   action: HelperAction;
   pattern: Pattern | null;
   /** The expectation this segment registered (Matched), or null. */
@@ -32,84 +33,321 @@ export interface HelperSegmentRecord {
   mergedAfterDrop: boolean;
 }
 
+// The state column packs the flags, the action (3 bits) and the pattern code (3 bits).
 const DIRECTION = 1;
 const NO_NEWLINE = 1 << 1;
 const CLASH = 1 << 2;
 const MERGED = 1 << 3;
+/** Set when the action is DroppedPartial (the packet never passed), so drop scans test one bit. */
+const DROPPED_PARTIAL = 1 << 4;
+const ACTION_SHIFT = 5;
+const PATTERN_SHIFT = 8;
 
+/** Pattern column: 0 = none. */
+const PATTERN_CODES: readonly (Pattern | null)[] = [null, 'PORT', 'EPRT', '227 ', '229 '];
+
+function patternCode(pattern: Pattern | null): number {
+  switch (pattern) {
+    case null: return 0;
+    case 'PORT': return 1;
+    case 'EPRT': return 2;
+    case '227 ': return 3;
+    case '229 ': return 4;
+  }
+}
+
+/** Records per page: 16384 × 18 bytes, about 288 KiB, filled front to back and never copied. */
+const PAGE_BITS = 14;
+const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+
+/** The columns for PAGE_SIZE consecutive records. */
+class Page {
+  readonly trace = new Int32Array(PAGE_SIZE);
+  readonly fileIndex = new Int32Array(PAGE_SIZE);
+  readonly frame = new Int32Array(PAGE_SIZE);
+  /** TCP sequence numbers are 32-bit (the decoder reads them unsigned). */
+  readonly seq = new Uint32Array(PAGE_SIZE);
+  readonly state = new Uint16Array(PAGE_SIZE);
+}
+
+/**
+ * Records of every control connection, in the order the helper saw them (a record's number
+ * is its position in that order). The columns come in fixed-size pages rather than arrays
+ * that double: growing copies nothing and reserves at most one page ahead, which on a large
+ * trace saves tens of megabytes of short-lived buffers. Records of one connection are found
+ * through the trace column, via an index built when first queried (at report time).
+ */
+export class SegmentStore {
+  private count = 0;
+  private traces = 0;
+  private readonly pages: Page[] = [];
+  /** The expectation a Matched record registered: one entry per setup, not per segment. */
+  private readonly expectations = new Map<number, Expectation>();
+  /** Records grouped by trace (each group in capture order), and where each group starts; built for `indexedCount` records. */
+  private byTrace: Int32Array | null = null;
+  private traceStart: Int32Array | null = null;
+  private indexedCount = -1;
+  private indexedTraces = -1;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** A new, empty log for one control connection. */
+  log(): SegmentLog {
+    return new SegmentLog(this, this.traces++);
+  }
+
+  /** Appends a record; allocates only a new page every PAGE_SIZE records (and a map entry for a record that registered an expectation). */
+  append(
+    trace: number, fileIndex: number, frame: number, direction: number, seq: number, action: HelperAction,
+    pattern: Pattern | null, expectation: Expectation | null, clash: boolean, endsWithoutNewline: boolean, mergedAfterDrop: boolean,
+  ): void {
+    const at = this.count++;
+    const slot = at & PAGE_MASK;
+    if (slot === 0) this.pages.push(new Page());
+    const page = this.pages[at >>> PAGE_BITS]!;
+    page.trace[slot] = trace;
+    page.fileIndex[slot] = fileIndex;
+    page.frame[slot] = frame;
+    page.seq[slot] = seq;
+    page.state[slot] = (direction & DIRECTION) | (endsWithoutNewline ? NO_NEWLINE : 0) | (clash ? CLASH : 0) |
+      (mergedAfterDrop ? MERGED : 0) | (action === HelperAction.DroppedPartial ? DROPPED_PARTIAL : 0) |
+      (action << ACTION_SHIFT) | (patternCode(pattern) << PATTERN_SHIFT);
+    if (expectation !== null) this.expectations.set(at, expectation);
+  }
+
+  /** Record `at` as an object, for the few that a verdict or the report hands out. */
+  record(at: number): HelperSegmentRecord {
+    const page = this.pages[at >>> PAGE_BITS]!;
+    const slot = at & PAGE_MASK;
+    const state = page.state[slot]!;
+    return {
+      fileIndex: page.fileIndex[slot]!,
+      frame: page.frame[slot]!,
+      direction: state & DIRECTION,
+      seq: page.seq[slot]!,
+      action: ((state >> ACTION_SHIFT) & 7) as HelperAction,
+      pattern: PATTERN_CODES[(state >> PATTERN_SHIFT) & 7]!,
+      expectation: this.expectations.get(at) ?? null,
+      clash: (state & CLASH) !== 0,
+      endsWithoutNewline: (state & NO_NEWLINE) !== 0,
+      mergedAfterDrop: (state & MERGED) !== 0,
+    };
+  }
+
+  private stateOf(at: number): number {
+    return this.pages[at >>> PAGE_BITS]!.state[at & PAGE_MASK]!;
+  }
+
+  /** The helper dropped this packet: a partial match or an expectation clash. */
+  isDropped(at: number): boolean {
+    return (this.stateOf(at) & (DROPPED_PARTIAL | CLASH)) !== 0;
+  }
+
+  isMerged(at: number): boolean {
+    return (this.stateOf(at) & MERGED) !== 0;
+  }
+
+  direction(at: number): number {
+    return this.stateOf(at) & DIRECTION;
+  }
+
+  seqOf(at: number): number {
+    return this.pages[at >>> PAGE_BITS]!.seq[at & PAGE_MASK]!;
+  }
+
+  fileIndexOf(at: number): number {
+    return this.pages[at >>> PAGE_BITS]!.fileIndex[at & PAGE_MASK]!;
+  }
+
+  frameOf(at: number): number {
+    return this.pages[at >>> PAGE_BITS]!.frame[at & PAGE_MASK]!;
+  }
+
+  /** Compares record `at` with (fileIndex, frame): negative, zero or positive. */
+  compareFrame(at: number, fileIndex: number, frame: number): number {
+    const page = this.pages[at >>> PAGE_BITS]!;
+    const slot = at & PAGE_MASK;
+    return page.fileIndex[slot] !== fileIndex ? page.fileIndex[slot]! - fileIndex : page.frame[slot]! - frame;
+  }
+
+  /**
+   * The records of trace `trace`, in capture order: positions [start, end) of the returned
+   * array. One counting pass over the trace column builds the index for all traces at once.
+   */
+  traceRecords(trace: number): { records: Int32Array; start: number; end: number } {
+    if (this.indexedCount !== this.count || this.indexedTraces !== this.traces) this.buildIndex();
+    return { records: this.byTrace!, start: this.traceStart![trace]!, end: this.traceStart![trace + 1]! };
+  }
+
+  private buildIndex(): void {
+    // A counting sort by trace, a page at a time: counts, then where each trace starts, then placement.
+    const start = new Int32Array(this.traces + 1);
+    for (let first = 0; first < this.count; first += PAGE_SIZE) {
+      const traces = this.pages[first >>> PAGE_BITS]!.trace;
+      const length = Math.min(PAGE_SIZE, this.count - first);
+      for (let slot = 0; slot < length; slot++) start[traces[slot]! + 1]!++;
+    }
+    for (let trace = 0; trace < this.traces; trace++) start[trace + 1]! += start[trace]!;
+    const fill = start.slice(0, this.traces);
+    const byTrace = new Int32Array(this.count);
+    for (let first = 0; first < this.count; first += PAGE_SIZE) {
+      const traces = this.pages[first >>> PAGE_BITS]!.trace;
+      const length = Math.min(PAGE_SIZE, this.count - first);
+      for (let slot = 0; slot < length; slot++) byTrace[fill[traces[slot]!]!++] = first + slot;
+    }
+    this.byTrace = byTrace;
+    this.traceStart = start;
+    this.indexedCount = this.count;
+    this.indexedTraces = this.traces;
+  }
+}
+
+/**
+ * One control connection's records in the shared store, with the few running totals the
+ * report asks for (so it can skip connections with nothing to say without reading records).
+ */
 export class SegmentLog {
   private count = 0;
-  private fileIndex = new Int32Array(16);
-  private frame = new Int32Array(16);
-  private seq = new Float64Array(16);
-  private time = new Float64Array(16);
-  private length = new Int32Array(16);
-  private action = new Uint8Array(16);
-  private flags = new Uint8Array(16);
-  /** Pattern and expectation, for the few records that have them. */
-  private readonly extra = new Map<number, { pattern: Pattern | null; expectation: Expectation | null }>();
-  private materialized: HelperSegmentRecord[] | null = null;
+  private dropped = 0;
+  private merged = 0;
+  /** Latest time of a recorded REPLY segment (-Infinity: none). */
+  private lastReplyTime = -Infinity;
+  /**
+   * Capture order agrees with (fileIndex, frame) order, as it does when each file is read
+   * front to back: frame lookups can then binary-search the records instead of scanning them.
+   */
+  private framesInOrder = true;
+  private lastFileIndex = -Infinity;
+  private lastFrame = -Infinity;
+  /** Dropped records grouped by (direction, seq), groups in order of their first record; built for `groupedCount` records. */
+  private groups: Map<string, number[]> | null = null;
+  private groupedCount = -1;
+
+  constructor(private readonly store: SegmentStore, private readonly trace: number) {}
 
   get size(): number {
     return this.count;
   }
 
   push(
-    fileIndex: number, frame: number, time: number, direction: number, seq: number, length: number, action: HelperAction,
+    fileIndex: number, frame: number, time: number, direction: number, seq: number, action: HelperAction,
     pattern: Pattern | null, expectation: Expectation | null, clash: boolean, endsWithoutNewline: boolean, mergedAfterDrop: boolean,
   ): void {
-    if (this.count === this.frame.length) this.grow();
-    const at = this.count++;
-    this.fileIndex[at] = fileIndex;
-    this.frame[at] = frame;
-    this.time[at] = time;
-    this.seq[at] = seq;
-    this.length[at] = length;
-    this.action[at] = action;
-    this.flags[at] = (direction & DIRECTION) | (endsWithoutNewline ? NO_NEWLINE : 0) | (clash ? CLASH : 0) | (mergedAfterDrop ? MERGED : 0);
-    if (pattern !== null || expectation !== null) this.extra.set(at, { pattern, expectation });
-    this.materialized = null;
+    this.store.append(this.trace, fileIndex, frame, direction, seq, action, pattern, expectation, clash, endsWithoutNewline, mergedAfterDrop);
+    this.count++;
+    if (action === HelperAction.DroppedPartial || clash) this.dropped++;
+    if (mergedAfterDrop) this.merged++;
+    // Only the latest reply time is ever asked for ("did the server speak after t?").
+    if (direction === 1 && time > this.lastReplyTime) this.lastReplyTime = time;
+    if (fileIndex < this.lastFileIndex || (fileIndex === this.lastFileIndex && frame < this.lastFrame)) this.framesInOrder = false;
+    this.lastFileIndex = fileIndex;
+    this.lastFrame = frame;
   }
 
-  /** Every record as an object, in capture order (built once, when first asked). */
-  records(): readonly HelperSegmentRecord[] {
-    if (this.materialized !== null) return this.materialized;
-    const out: HelperSegmentRecord[] = new Array(this.count);
-    for (let at = 0; at < this.count; at++) {
-      const flags = this.flags[at]!;
-      const extra = this.extra.get(at);
-      out[at] = {
-        fileIndex: this.fileIndex[at]!,
-        frame: this.frame[at]!,
-        time: this.time[at]!,
-        direction: flags & DIRECTION,
-        seq: this.seq[at]!,
-        length: this.length[at]!,
-        action: this.action[at]! as HelperAction,
-        pattern: extra?.pattern ?? null,
-        expectation: extra?.expectation ?? null,
-        clash: (flags & CLASH) !== 0,
-        endsWithoutNewline: (flags & NO_NEWLINE) !== 0,
-        mergedAfterDrop: (flags & MERGED) !== 0,
-      };
-    }
-    this.materialized = out;
+  /** Some REPLY-direction segment was recorded after `time`. */
+  repliedAfter(time: number): boolean {
+    return this.lastReplyTime > time;
+  }
+
+  /** Dropped packets grouped by (direction, seq): the first drop and its retransmissions, each group in capture order. */
+  droppedGroups(): HelperSegmentRecord[][] {
+    if (this.dropped === 0) return [];
+    return [...this.dropGroups().values()].map((group) => group.map((at) => this.store.record(at)));
+  }
+
+  /** Every dropped record with the same direction and seq as `record` (itself included), in capture order. */
+  droppedCopies(record: HelperSegmentRecord): HelperSegmentRecord[] {
+    if (this.dropped === 0) return [];
+    const group = this.dropGroups().get(dropKey(record.direction, record.seq)) ?? [];
+    return group.map((at) => this.store.record(at));
+  }
+
+  /** Records with mergedAfterDrop set, in capture order. */
+  mergedRecords(): HelperSegmentRecord[] {
+    const out: HelperSegmentRecord[] = [];
+    if (this.merged === 0) return out;
+    const { records, start, end } = this.store.traceRecords(this.trace);
+    for (let i = start; i < end; i++) if (this.store.isMerged(records[i]!)) out.push(this.store.record(records[i]!));
     return out;
   }
 
-  private grow(): void {
-    const size = this.frame.length * 2;
-    const widen = <T extends Int32Array | Float64Array | Uint8Array>(from: T, make: (n: number) => T): T => {
-      const to = make(size);
-      to.set(from);
-      return to;
-    };
-    this.fileIndex = widen(this.fileIndex, (n) => new Int32Array(n));
-    this.frame = widen(this.frame, (n) => new Int32Array(n));
-    this.seq = widen(this.seq, (n) => new Float64Array(n));
-    this.time = widen(this.time, (n) => new Float64Array(n));
-    this.length = widen(this.length, (n) => new Int32Array(n));
-    this.action = widen(this.action, (n) => new Uint8Array(n));
-    this.flags = widen(this.flags, (n) => new Uint8Array(n));
+  /** Records carried by any of these frames, in capture order. */
+  onFrames(frames: readonly FrameRef[]): HelperSegmentRecord[] {
+    const store = this.store;
+    const { records, start, end } = store.traceRecords(this.trace);
+    const found: number[] = [];
+    if (!this.framesInOrder) {
+      for (let i = start; i < end; i++) {
+        const at = records[i]!;
+        if (frames.some((frame) => frame.frame === store.frameOf(at) && frame.fileIndex === store.fileIndexOf(at))) found.push(at);
+      }
+      return found.map((at) => store.record(at));
+    }
+    for (const frame of frames) {
+      for (let i = lowerBound(store, records, start, end, frame.fileIndex, frame.frame); i < end && store.compareFrame(records[i]!, frame.fileIndex, frame.frame) === 0; i++) {
+        found.push(records[i]!);
+      }
+    }
+    // Record numbers follow capture order; a frame named twice must still yield its record once.
+    if (frames.length > 1) found.sort((a, b) => a - b);
+    const out: HelperSegmentRecord[] = [];
+    for (let i = 0; i < found.length; i++) if (i === 0 || found[i] !== found[i - 1]) out.push(store.record(found[i]!));
+    return out;
   }
+
+  /** The last record (in capture order) in `direction` from the same file with a lower frame number, or null. */
+  previousInDirection(direction: number, fileIndex: number, frame: number): HelperSegmentRecord | null {
+    const store = this.store;
+    const { records, start, end } = store.traceRecords(this.trace);
+    if (!this.framesInOrder) {
+      let previous = -1;
+      for (let i = start; i < end; i++) {
+        const at = records[i]!;
+        if (store.direction(at) === direction && store.frameOf(at) < frame && store.fileIndexOf(at) === fileIndex) previous = at;
+      }
+      return previous < 0 ? null : store.record(previous);
+    }
+    // In frame order the candidates end just before (fileIndex, frame); the nearest one in this direction is the last.
+    for (let i = lowerBound(store, records, start, end, fileIndex, frame) - 1; i >= start && store.fileIndexOf(records[i]!) === fileIndex; i--) {
+      if (store.direction(records[i]!) === direction) return store.record(records[i]!);
+    }
+    return null;
+  }
+
+  private dropGroups(): Map<string, number[]> {
+    if (this.groups !== null && this.groupedCount === this.count) return this.groups;
+    const groups = new Map<string, number[]>();
+    const store = this.store;
+    const { records, start, end } = store.traceRecords(this.trace);
+    for (let i = start; i < end; i++) {
+      const at = records[i]!;
+      if (!store.isDropped(at)) continue;
+      const key = dropKey(store.direction(at), store.seqOf(at));
+      const group = groups.get(key);
+      if (group) group.push(at);
+      else groups.set(key, [at]);
+    }
+    this.groups = groups;
+    this.groupedCount = this.count;
+    return groups;
+  }
+}
+
+function dropKey(direction: number, seq: number): string {
+  return `${direction}:${seq}`;
+}
+
+/** First position in records[start, end) whose (fileIndex, frame) is not below the given one. */
+function lowerBound(store: SegmentStore, records: Int32Array, start: number, end: number, fileIndex: number, frame: number): number {
+  let low = start;
+  let high = end;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (store.compareFrame(records[middle]!, fileIndex, frame) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

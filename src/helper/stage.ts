@@ -11,7 +11,7 @@ import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
 import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, seqAfter, type SegmentInput } from './conntrack-ftp.js';
 import { ExpectationTable, type Expectation } from './expectations.js';
 import type { KernelProfile } from './parsers.js';
-import { SegmentLog } from './segment-log.js';
+import { SegmentStore, type SegmentLog } from './segment-log.js';
 export type { HelperSegmentRecord } from './segment-log.js';
 import { rewrittenText, type NatMapping, type NatRewrite } from './nat.js';
 
@@ -55,6 +55,8 @@ export class HelperStage {
   /** Predicted nf_nat_ftp rewrites, in capture order. */
   readonly rewrites: NatRewrite[] = [];
   private readonly ports: ReadonlySet<number>;
+  /** Every control connection's per-segment records, in one set of columns. */
+  private readonly segments = new SegmentStore();
   private readonly input: SegmentInput = {
     direction: 0, seenReply: false, seq: 0, buffer: new Uint8Array(0), payloadOffset: 0, payloadLength: 0, source: new Uint8Array(16), ipVersion: 4,
   };
@@ -95,7 +97,7 @@ export class HelperStage {
     const client = parseAddress(connection.client.address);
     const server = parseAddress(connection.server.address);
     if (client === null || server === null) return null;
-    const trace: ControlTrace = { connection, log: new SegmentLog() };
+    const trace: ControlTrace = { connection, log: this.segments.log() };
     this.controls.set(connection.id, trace);
     // A capture that starts mid-session: the conntrack existed before it, and whether the
     // first segment we see starts a line is unknown; we assume it does (SEQ_PICKUP).
@@ -198,7 +200,6 @@ export class HelperStage {
       time,
       direction,
       segment.seq,
-      segment.payloadLength,
       action,
       action === HelperAction.DroppedPartial ? helper.partialPattern
         : action === HelperAction.Matched || action === HelperAction.AddressMismatch ? helper.match.pattern : null,

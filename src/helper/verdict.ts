@@ -10,7 +10,7 @@ import { announcementLabel } from '../ftp/setup.js';
 import type { Connection } from '../tcp/types.js';
 import { HelperAction } from './conntrack-ftp.js';
 import type { Expectation } from './expectations.js';
-import type { ControlTrace, HelperSegmentRecord, HelperStage } from './stage.js';
+import type { HelperSegmentRecord, HelperStage } from './stage.js';
 
 export type Verdict =
   | 'expected'
@@ -43,10 +43,6 @@ function frameBefore(a: FrameRef, b: FrameRef): boolean {
 
 function ref(record: HelperSegmentRecord): FrameRef {
   return { fileIndex: record.fileIndex, frame: record.frame };
-}
-
-function onFrames(trace: ControlTrace, frames: readonly FrameRef[]): HelperSegmentRecord[] {
-  return trace.log.records().filter((record) => frames.some((frame) => frame.frame === record.frame && frame.fileIndex === record.fileIndex));
 }
 
 function what(setup: SetupRecord): string {
@@ -96,14 +92,13 @@ export function setupVerdict(session: SessionRecord, setup: SetupRecord | null, 
   }
   const trace = helper.controls.get(control.id);
   if (!trace) return null;
-  const records = onFrames(trace, setup.frames);
+  const records = trace.log.onFrames(setup.frames);
   const text = what(setup);
 
   const dropped = records.find((record) => record.action === HelperAction.DroppedPartial || record.clash);
   if (dropped) {
     // The sender retransmits the same bytes; each copy is parsed and dropped again.
-    const copies = trace.log.records().filter((record) => record.direction === dropped.direction && record.seq === dropped.seq &&
-      (record.action === HelperAction.DroppedPartial || record.clash));
+    const copies = trace.log.droppedCopies(dropped);
     const clash = dropped.clash;
     return result('dropped', clash ? 'expectation-clash' : 'partial-match',
       clash
@@ -122,8 +117,7 @@ export function setupVerdict(session: SessionRecord, setup: SetupRecord | null, 
     case HelperAction.NotEstablished:
       return result('ignored', 'not-established', `${text} in frame ${first.frame} came before the conntrack saw a reply: not parsed`, [ref(first)], '');
     case HelperAction.NotAtLineStart: {
-      const earlier = trace.log.records().filter((record) => record.direction === first.direction && record.frame < first.frame && record.fileIndex === first.fileIndex);
-      const previous = earlier[earlier.length - 1];
+      const previous = trace.log.previousInDirection(first.direction, first.fileIndex, first.frame);
       if (!previous) {
         return result('ignored', 'first-segment', `${text} in frame ${first.frame} is the first data segment in its direction, which the helper never parses`, [ref(first)],
           'a session that sends this as its very first segment is unusual; let the greeting/login happen first');
