@@ -67,7 +67,12 @@ export async function openCapture(info: CaptureFileInfo, options: OpenOptions): 
   const where = () => (info.compression === 'gzip' ? ' (decompressed)' : '');
   try {
     if (info.path === STDIN_PATH) {
-      source = new StreamSource(options.stdin(), false);
+      const stream = options.stdin();
+      // process.stdin over a redirected file is an fs stream on descriptor 0: read the file directly.
+      const fd = (stream as { fd?: unknown }).fd;
+      const file = typeof fd === 'number' ? FileSource.ofRegularFile(fd) : null;
+      if (file !== null) info.sizeOnDisk = file.sizeOnDisk;
+      source = file ?? new StreamSource(stream, false);
     } else {
       const file = await FileSource.open(info.path);
       info.sizeOnDisk = file.sizeOnDisk;

@@ -54,7 +54,23 @@ export class FileSource implements ByteSource {
     private readonly fd: number,
     /** Size of a regular file, null for pipes and devices. */
     readonly sizeOnDisk: number | null,
+    /** False for a descriptor the process was given (standard input): never closed here. */
+    private readonly owned = true,
   ) {}
+
+  /**
+   * Standard input when it is a regular file (`ftpcap analyze - < trace.pcap`): read like
+   * any file, in large synchronous reads, instead of through the 64 KiB chunks of
+   * process.stdin. Null for anything else (a pipe, a terminal), which keeps the stream.
+   */
+  static ofRegularFile(fd: number): FileSource | null {
+    try {
+      const stat = fstatSync(fd);
+      return stat.isFile() ? new FileSource(fd, stat.size, false) : null;
+    } catch {
+      return null;
+    }
+  }
 
   /**
    * Opens synchronously, like every other step on a regular file: an async open, stat and
@@ -101,6 +117,7 @@ export class FileSource implements ByteSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (!this.owned) return;
     try {
       closeSync(this.fd);
     } catch {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,21 @@ describe('standard input', () => {
     const fromStdin = await collect(['-'], { stdin: Readable.from(pieces) });
     expect(fromStdin.frames).toEqual(plain.frames);
     expect(fromStdin.summary.files[0]).toMatchObject({ path: '-', sizeOnDisk: null, compression: 'none', error: null });
+  });
+
+  it.each(VARIANTS.slice(0, 5))('%s from standard input redirected from a file: read as the file, size known', async (_label, bytes) => {
+    const path = temp.file(bytes);
+    const plain = await collect([path]);
+    // What process.stdin is for `ftpcap analyze - < trace.pcap`: an fs stream on an open descriptor.
+    const fd = openSync(path, 'r');
+    try {
+      const stdin = createReadStream('', { fd, autoClose: false });
+      const fromStdin = await collect(['-'], { stdin });
+      expect(fromStdin.frames).toEqual(plain.frames);
+      expect(fromStdin.summary.files[0]).toMatchObject({ path: '-', sizeOnDisk: bytes.length, compression: 'none', error: null });
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('decompresses gzip on standard input', async () => {
