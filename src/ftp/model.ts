@@ -10,11 +10,14 @@ export interface ReplyRecord {
   code: number;
   /** The reply text: the first line after the code, then each further line of a multi-line reply. */
   text: string;
-  lines: string[];
+  /** Every line of a multi-line reply as received; NO_LINES (shared) for a one-line reply, whose text says it all. */
+  lines: readonly string[];
   frames: FrameRef[];
   /** Seconds since the epoch of the last frame of the reply. */
   time: number;
 }
+
+export const NO_LINES: readonly string[] = Object.freeze([]);
 
 /** The empty preliminary list every command starts with: most get no 1xx reply, so they share one. */
 export const NO_REPLIES: readonly ReplyRecord[] = Object.freeze([]);
