@@ -51,7 +51,16 @@ export class LineSplitter {
   private text: Buffer | null = null;
   private readonly line: Line = { text: '', frames: [], bareLf: false, damaged: 'none', telnetCommands: 0, unterminated: false };
   private length = 0;
-  private frames: FrameRef[] = [];
+  /**
+   * Frames of the line being built: the first in two fields, the rest (rare: a line split
+   * over segments) in a list. The line's frames list is made once, when it is complete.
+   */
+  private frameCount = 0;
+  private firstFileIndex = 0;
+  private firstFrame = 0;
+  private lastFileIndex = 0;
+  private lastFrame = 0;
+  private moreFrames: FrameRef[] | null = null;
   private skipping = false;
   private damaged: Line['damaged'] = 'none';
   private telnet = TelnetState.Data;
@@ -123,15 +132,25 @@ export class LineSplitter {
   }
 
   private note(fileIndex: number, frame: number): void {
-    const frames = this.frames;
-    // Most lines come in one frame: a one-element literal, not a push into an empty array
-    // (which reserves room for 17, and every command and reply keeps its list).
-    if (frames.length === 0) {
-      this.frames = [{ fileIndex, frame }];
+    if (this.frameCount === 0) {
+      this.firstFileIndex = this.lastFileIndex = fileIndex;
+      this.firstFrame = this.lastFrame = frame;
+      this.frameCount = 1;
       return;
     }
-    const last = frames[frames.length - 1]!;
-    if (last.frame !== frame || last.fileIndex !== fileIndex) frames.push({ fileIndex, frame });
+    if (frame === this.lastFrame && fileIndex === this.lastFileIndex) return;
+    this.lastFileIndex = fileIndex;
+    this.lastFrame = frame;
+    (this.moreFrames ??= []).push({ fileIndex, frame });
+    this.frameCount++;
+  }
+
+  /** The line's frames as a list of its own (handlers keep it). */
+  private takeFrames(): FrameRef[] {
+    if (this.frameCount === 0) return [];
+    const first = { fileIndex: this.firstFileIndex, frame: this.firstFrame };
+    const more = this.moreFrames;
+    return more === null ? [first] : [first, ...more];
   }
 
   /** `length` bytes of this direction were never captured. */
@@ -218,7 +237,7 @@ export class LineSplitter {
     // One Line record per splitter, refilled per line: handlers keep its fields, never the record.
     const line = this.line;
     line.text = this.text.toString('utf8', 0, end);
-    line.frames = this.frames;
+    line.frames = this.takeFrames();
     line.bareLf = !crlf && !unterminated;
     line.damaged = this.damaged;
     line.telnetCommands = this.telnetCommands;
@@ -229,7 +248,8 @@ export class LineSplitter {
 
   private clear(): void {
     this.length = 0;
-    this.frames = [];
+    this.frameCount = 0;
+    this.moreFrames = null;
     this.skipping = false;
     this.damaged = 'none';
     this.telnetCommands = 0;

@@ -12,7 +12,8 @@ export interface ReplyRecord {
   text: string;
   /** Every line of a multi-line reply as received; NO_LINES (shared) for a one-line reply, whose text says it all. */
   lines: readonly string[];
-  frames: FrameRef[];
+  /** Every frame that carried a byte of it (a fresh list on each read: see FrameSpan). */
+  readonly frames: FrameRef[];
   /** Seconds since the epoch of the last frame of the reply. */
   time: number;
 }
@@ -27,13 +28,81 @@ export interface CommandRecord {
   command: string;
   /** The rest of the line (masked for PASS unless credentials are shown). */
   argument: string;
-  frames: FrameRef[];
+  /** Every frame that carried a byte of it (a fresh list on each read: see FrameSpan). */
+  readonly frames: FrameRef[];
   time: number;
   /** 1xx replies, in order; NO_REPLIES (shared, never pushed to) until the first. */
   preliminary: readonly ReplyRecord[];
   reply: ReplyRecord | null;
   /** A line without a reply code that answered this command in its place (a broken server). */
   invalidReply: string | null;
+}
+
+/**
+ * Commands and replies keep their frames as numbers: the first frame in two fields, the
+ * rest (rare: a line split over segments) in a list. A trace keeps every command and reply
+ * it saw, nearly all in one frame, and a list plus a FrameRef each would be three more
+ * objects per line for the garbage collector to carry; measured, carrying them cost more
+ * than parsing the line did. `frames` builds the list when it is read.
+ */
+function spanFrames(fileIndex: number, frame: number, more: readonly FrameRef[] | null): FrameRef[] {
+  if (frame === 0) return [];
+  const first = { fileIndex, frame };
+  return more === null ? [first] : [first, ...more];
+}
+
+export class Reply implements ReplyRecord {
+  code: number;
+  text: string;
+  lines: readonly string[];
+  time: number;
+  private readonly fileIndex: number;
+  /** 0 when the reply came in no frame at all. */
+  private readonly frame: number;
+  private readonly more: readonly FrameRef[] | null;
+
+  constructor(code: number, text: string, lines: readonly string[], frames: readonly FrameRef[], time: number) {
+    this.code = code;
+    this.text = text;
+    this.lines = lines;
+    this.time = time;
+    this.fileIndex = frames.length > 0 ? frames[0]!.fileIndex : 0;
+    this.frame = frames.length > 0 ? frames[0]!.frame : 0;
+    this.more = frames.length > 1 ? frames.slice(1) : null;
+  }
+
+  get frames(): FrameRef[] {
+    return spanFrames(this.fileIndex, this.frame, this.more);
+  }
+}
+
+export class Command implements CommandRecord {
+  command: string;
+  argument: string;
+  time: number;
+  preliminary: readonly ReplyRecord[];
+  reply: ReplyRecord | null;
+  invalidReply: string | null;
+  private readonly fileIndex: number;
+  /** 0 when the command came in no frame at all. */
+  private readonly frame: number;
+  private readonly more: readonly FrameRef[] | null;
+
+  constructor(command: string, argument: string, frames: readonly FrameRef[], time: number, reply: ReplyRecord | null = null) {
+    this.command = command;
+    this.argument = argument;
+    this.time = time;
+    this.preliminary = NO_REPLIES;
+    this.reply = reply;
+    this.invalidReply = null;
+    this.fileIndex = frames.length > 0 ? frames[0]!.fileIndex : 0;
+    this.frame = frames.length > 0 ? frames[0]!.frame : 0;
+    this.more = frames.length > 1 ? frames.slice(1) : null;
+  }
+
+  get frames(): FrameRef[] {
+    return spanFrames(this.fileIndex, this.frame, this.more);
+  }
 }
 
 export type TransferMode = 'active' | 'passive' | 'extended-active' | 'extended-passive' | 'long-active' | 'long-passive';

@@ -5,7 +5,7 @@
  */
 import type { FrameRef } from '../findings.js';
 import type { Line } from './lines.js';
-import { NO_LINES, type ReplyRecord } from './model.js';
+import { NO_LINES, Reply, type ReplyRecord } from './model.js';
 
 /** Lines kept per multi-line reply; FEAT and STAT replies can be long, but not unbounded. */
 export const MAX_REPLY_LINES = 500;
@@ -74,7 +74,7 @@ function record(code: number, lines: string[], frames: FrameRef[], time: number)
   // The text a user reads: the first line without its code, then the body lines.
   const first = lines[0]!.slice(4);
   // A lone "227-" line (a multi-line reply cut off by the end of the trace) keeps its line: the helper model looks at it.
-  if (lines.length === 1 && lines[0]!.charCodeAt(3) !== 0x2d) return { code, text: first, lines: NO_LINES, frames, time };
+  if (lines.length === 1 && lines[0]!.charCodeAt(3) !== 0x2d) return new Reply(code, first, NO_LINES, frames, time);
   const rest = lines.slice(1).map((line, index, all) => (index === all.length - 1 && /^\d{3} /.test(line) ? line.slice(4) : line));
-  return { code, text: [first, ...rest].filter((part) => part !== '').join('\n'), lines, frames, time };
+  return new Reply(code, [first, ...rest].filter((part) => part !== '').join('\n'), lines, frames, time);
 }

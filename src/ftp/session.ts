@@ -7,7 +7,7 @@
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
-import { NO_REPLIES, type CommandRecord, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
+import { Command, NO_REPLIES, type CommandRecord, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
 import { ReplyAssembler } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
@@ -141,15 +141,7 @@ export class FtpSession {
     if (!/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
     }
-    const record: CommandRecord = {
-      command,
-      argument: command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument,
-      frames: line.frames,
-      time: this.now(),
-      preliminary: NO_REPLIES,
-      reply: null,
-      invalidReply: null,
-    };
+    const record: CommandRecord = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
     this.commandsSeen++;
     if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) this.record.commands.push(record);
     else if (this.commandsSeen === MAX_COMMANDS_PER_SESSION + 1) {
@@ -332,15 +324,7 @@ export class FtpSession {
     else if (reply.code === 229) announcement = parse229(reply.text);
     else if (reply.code === 228) announcement = parseLongAddress('LPSV', reply.text);
     if (announcement === null) return;
-    const asked: CommandRecord = command ?? {
-      command: announcement.kind,
-      argument: '',
-      frames: reply.frames,
-      time: reply.time,
-      preliminary: NO_REPLIES,
-      reply,
-      invalidReply: null,
-    };
+    const asked: CommandRecord = command ?? new Command(announcement.kind, '', reply.frames, reply.time, reply);
     if (command === null) {
       this.finding('ftp.reply.unsolicited-passive', 'note', `${reply.code} reply with no ${announcement.kind} command waiting for it`, reply.frames);
     }

@@ -35,12 +35,13 @@ export function timestampOf(seconds: number): Timestamp {
 }
 
 function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
-  const last = reply.frames[reply.frames.length - 1] ?? { fileIndex: 0, frame: 0 };
+  // `frames` is built on each read (model.ts): read it once.
+  const first = reply.frames[0];
   return {
     code: reply.code,
     text: reply.text,
-    fileIndex: reply.frames[0]?.fileIndex ?? 0,
-    frame: reply.frames[0]?.frame ?? last.frame,
+    fileIndex: first?.fileIndex ?? 0,
+    frame: first?.frame ?? 0,
     responseTime: since === null ? null : microseconds(Math.max(0, reply.time - since)),
   };
 }
@@ -49,10 +50,11 @@ function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
 const NO_REPLY_REPORTS: readonly ReplyReport[] = Object.freeze([]);
 
 function commandReport(command: CommandRecord): CommandReport {
+  const frames = command.frames;
   return {
-    fileIndex: command.frames[0]?.fileIndex ?? 0,
-    frame: command.frames[0]?.frame ?? 0,
-    frames: command.frames.map((ref) => ref.frame),
+    fileIndex: frames[0]?.fileIndex ?? 0,
+    frame: frames[0]?.frame ?? 0,
+    frames: frames.length === 1 ? [frames[0]!.frame] : frames.map((ref) => ref.frame),
     time: command.time,
     command: command.command,
     argument: command.argument,
@@ -145,11 +147,12 @@ function transferReport(transfer: TransferRecord, session: SessionRecord, helper
   const connection = transfer.dataConnection;
   const duration = connection ? microseconds(connection.lastTime - connection.firstTime) : null;
   const { status, complete } = transferStatus(transfer, bytes);
+  const commandFrame = transfer.command.frames[0];
   return {
     id: transfer.id,
     session: session.id,
-    fileIndex: transfer.command.frames[0]?.fileIndex ?? 0,
-    frame: transfer.command.frames[0]?.frame ?? 0,
+    fileIndex: commandFrame?.fileIndex ?? 0,
+    frame: commandFrame?.frame ?? 0,
     command: transfer.command.command,
     argument: transfer.command.argument,
     cwd: transfer.cwd,
