@@ -7,17 +7,17 @@
  *   npm run bench -- --big     # also a 2 GB bulk trace (memory must stay flat)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, openSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureTrace, type Kind } from './traces.js';
+import { walk } from './walk.mjs';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../..');
 const CLI = join(ROOT, 'bin/ftpcap');
 const RUNS = 3;
-const WALK_CHUNK = 8 << 20;
 const WALK_PROGRAM = join(ROOT, 'bench/walk.mjs');
 const STEADY_PROGRAM = join(ROOT, 'bench/steady.ts');
 const GUNZIP_PROGRAM = join(ROOT, 'bench/gunzip.mjs');
@@ -27,31 +27,10 @@ interface Measure {
   peakRssMb: number | null;
 }
 
-/** A plain Node loop over the pcap records in 8 MiB chunks, doing nothing else: the ceiling. */
+/** The bare walk in this process (bench/walk.mjs), timed. */
 function bareWalk(path: string): { seconds: number; frames: number } {
   const started = performance.now();
-  const fd = openSync(path, 'r');
-  const buffer = Buffer.allocUnsafe(WALK_CHUNK + 65536);
-  let have = 0;
-  let position = 24;
-  let frames = 0;
-  readSync(fd, buffer, 0, 24, 0);
-  for (;;) {
-    const got = readSync(fd, buffer, have, WALK_CHUNK, position);
-    position += got;
-    have += got;
-    let at = 0;
-    while (at + 16 <= have) {
-      const length = buffer.readUInt32LE(at + 8);
-      if (at + 16 + length > have) break;
-      at += 16 + length;
-      frames++;
-    }
-    buffer.copy(buffer, 0, at, have);
-    have -= at;
-    if (got === 0) break;
-  }
-  closeSync(fd);
+  const frames = walk(path);
   return { seconds: (performance.now() - started) / 1000, frames };
 }
 

@@ -221,7 +221,10 @@ export interface SessionReport {
   login: string | null;
   tls: { fileIndex: number; frame: number; how: string } | null;
   greeting: ReplyReport | null;
-  commands: CommandReport[];
+  /** Made afresh on each read (from the session's records): read once, keep the result if needed. */
+  readonly commands: CommandReport[];
+  /** commands.length, without making them. */
+  commandCount: number;
   unsolicited: ReplyReport[];
   setups: SetupReport[];
   transfers: TransferReport[];

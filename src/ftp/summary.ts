@@ -173,6 +173,7 @@ function transferReport(transfer: TransferRecord, session: SessionRecord, helper
 
 export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLookup = () => null): SessionReport {
   const connection = session.connection;
+  const commands = session.commands;
   return {
     id: session.id,
     connection: connection.id,
@@ -190,7 +191,12 @@ export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLoo
     login: session.login,
     tls: session.tls ? { fileIndex: session.tls.frame.fileIndex, frame: session.tls.frame.frame, how: session.tls.how } : null,
     greeting: session.greeting ? replyReport(session.greeting, null) : null,
-    commands: session.commands.map(commandReport),
+    // Built when read, not kept: a trace of many sessions would otherwise hold every command
+    // twice (record and report) until the end; a renderer reads one session's at a time.
+    get commands(): CommandReport[] {
+      return commands.map(commandReport);
+    },
+    commandCount: commands.length,
     unsolicited: session.unsolicited.map((reply) => replyReport(reply, null)),
     setups: session.setups.map(setupReport),
     transfers: session.transfers.map((transfer) => transferReport(transfer, session, helperOf)),

@@ -97,7 +97,7 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
         `${frameLabel(session.fileIndex, session.firstFrame, files)}–${session.lastFrame}`,
         session.user ?? '-',
         session.tls ? `${session.login ?? '?'} (TLS)` : session.login ?? '-',
-        session.commands.length,
+        session.commandCount,
         session.transfers.length,
         bytesLabel(bytes),
         problemsBySession.get(session.id) ?? 0,
