@@ -12,8 +12,11 @@ export interface ReplyRecord {
   text: string;
   /** Every line of a multi-line reply as received; NO_LINES (shared) for a one-line reply, whose text says it all. */
   lines: readonly string[];
-  /** Every frame that carried a byte of it (a fresh list on each read: see FrameSpan). */
+  /** Every frame that carried a byte of it (a fresh list on each read: see Command). */
   readonly frames: FrameRef[];
+  /** The first of them (0 when none), without making the list. */
+  readonly frame: number;
+  readonly fileIndex: number;
   /** Seconds since the epoch of the last frame of the reply. */
   time: number;
 }
@@ -28,8 +31,13 @@ export interface CommandRecord {
   command: string;
   /** The rest of the line (masked for PASS unless credentials are shown). */
   argument: string;
-  /** Every frame that carried a byte of it (a fresh list on each read: see FrameSpan). */
+  /** Every frame that carried a byte of it (a fresh list on each read: see Command). */
   readonly frames: FrameRef[];
+  /** The first of them (0 when none), without making the list. */
+  readonly frame: number;
+  readonly fileIndex: number;
+  /** The frame numbers alone. */
+  frameNumbers(): number[];
   time: number;
   /** 1xx replies, in order; NO_REPLIES (shared, never pushed to) until the first. */
   preliminary: readonly ReplyRecord[];
@@ -56,9 +64,9 @@ export class Reply implements ReplyRecord {
   text: string;
   lines: readonly string[];
   time: number;
-  private readonly fileIndex: number;
+  readonly fileIndex: number;
   /** 0 when the reply came in no frame at all. */
-  private readonly frame: number;
+  readonly frame: number;
   private readonly more: readonly FrameRef[] | null;
 
   constructor(code: number, text: string, lines: readonly string[], frames: readonly FrameRef[], time: number) {
@@ -83,9 +91,9 @@ export class Command implements CommandRecord {
   preliminary: readonly ReplyRecord[];
   reply: ReplyRecord | null;
   invalidReply: string | null;
-  private readonly fileIndex: number;
+  readonly fileIndex: number;
   /** 0 when the command came in no frame at all. */
-  private readonly frame: number;
+  readonly frame: number;
   private readonly more: readonly FrameRef[] | null;
 
   constructor(command: string, argument: string, frames: readonly FrameRef[], time: number, reply: ReplyRecord | null = null) {
@@ -102,6 +110,11 @@ export class Command implements CommandRecord {
 
   get frames(): FrameRef[] {
     return spanFrames(this.fileIndex, this.frame, this.more);
+  }
+
+  frameNumbers(): number[] {
+    if (this.frame === 0) return [];
+    return this.more === null ? [this.frame] : [this.frame, ...this.more.map((ref) => ref.frame)];
   }
 }
 

@@ -35,13 +35,11 @@ export function timestampOf(seconds: number): Timestamp {
 }
 
 function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
-  // `frames` is built on each read (model.ts): read it once.
-  const first = reply.frames[0];
   return {
     code: reply.code,
     text: reply.text,
-    fileIndex: first?.fileIndex ?? 0,
-    frame: first?.frame ?? 0,
+    fileIndex: reply.fileIndex,
+    frame: reply.frame,
     responseTime: since === null ? null : microseconds(Math.max(0, reply.time - since)),
   };
 }
@@ -50,11 +48,10 @@ function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
 const NO_REPLY_REPORTS: readonly ReplyReport[] = Object.freeze([]);
 
 function commandReport(command: CommandRecord): CommandReport {
-  const frames = command.frames;
   return {
-    fileIndex: frames[0]?.fileIndex ?? 0,
-    frame: frames[0]?.frame ?? 0,
-    frames: frames.length === 1 ? [frames[0]!.frame] : frames.map((ref) => ref.frame),
+    fileIndex: command.fileIndex,
+    frame: command.frame,
+    frames: command.frameNumbers(),
     time: command.time,
     command: command.command,
     argument: command.argument,
@@ -147,12 +144,11 @@ function transferReport(transfer: TransferRecord, session: SessionRecord, helper
   const connection = transfer.dataConnection;
   const duration = connection ? microseconds(connection.lastTime - connection.firstTime) : null;
   const { status, complete } = transferStatus(transfer, bytes);
-  const commandFrame = transfer.command.frames[0];
   return {
     id: transfer.id,
     session: session.id,
-    fileIndex: commandFrame?.fileIndex ?? 0,
-    frame: commandFrame?.frame ?? 0,
+    fileIndex: transfer.command.fileIndex,
+    frame: transfer.command.frame,
     command: transfer.command.command,
     argument: transfer.command.argument,
     cwd: transfer.cwd,
