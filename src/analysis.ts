@@ -223,7 +223,7 @@ export interface SessionReport {
   greeting: ReplyReport | null;
   /** Made afresh on each read (from the session's records): read once, keep the result if needed. */
   readonly commands: CommandReport[];
-  /** commands.length, without making them. */
+  /** Every command the session sent: commands.length, unless a cap kept some out of the list. */
   commandCount: number;
   unsolicited: ReplyReport[];
   setups: SetupReport[];

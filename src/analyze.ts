@@ -39,6 +39,8 @@ export interface AnalyzeOptions {
   stdin?: NodeJS.ReadableStream;
   onProgress?: (bytesRead: number, totalBytes: number | null, frames: number) => void;
   chunkSize?: number;
+  /** Commands listed across all sessions (the FTP stage's MAX_LISTED_COMMANDS when not given). */
+  maxListedCommands?: number;
 }
 
 export async function analyze(paths: string[], options: AnalyzeOptions): Promise<Analysis> {
@@ -49,6 +51,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     controlPorts: options.controlPorts,
     showCredentials: options.showCredentials ?? false,
     findings: (finding) => findings.push(finding),
+    maxListedCommands: options.maxListedCommands,
   });
   const connections: Connection[] = [];
   let connectionsTotal = 0;

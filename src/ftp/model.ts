@@ -180,6 +180,8 @@ export interface SessionRecord {
   tls: { frame: FrameRef; how: 'auth-tls' | 'implicit' } | null;
   greeting: ReplyRecord | null;
   commands: CommandRecord[];
+  /** Every command the session sent, listed in `commands` or not (caps). */
+  commandCount: number;
   /** Replies that answered no command (greeting, unsolicited 421, extra replies). */
   unsolicited: ReplyRecord[];
   setups: SetupRecord[];

@@ -27,6 +27,8 @@ export interface SessionHooks {
   setupAnnounced(session: SessionRecord, setup: SetupRecord): void;
   /** A transfer command was sent: the linker gives it a data connection. */
   transferRequested(session: SessionRecord, transfer: TransferRecord): void;
+  /** Whether the trace-wide budget of listed commands takes this one (false: count it, do not list it). */
+  listCommand(session: SessionRecord, frames: FrameRef[]): boolean;
 }
 
 export const MASKED = '********';
@@ -73,6 +75,7 @@ export class FtpSession {
       tls: null,
       greeting: null,
       commands: [],
+      commandCount: 0,
       unsolicited: [],
       setups: [],
       transfers: [],
@@ -143,8 +146,10 @@ export class FtpSession {
     }
     const record: CommandRecord = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
     this.commandsSeen++;
-    if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) this.record.commands.push(record);
-    else if (this.commandsSeen === MAX_COMMANDS_PER_SESSION + 1) {
+    this.record.commandCount++;
+    if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) {
+      if (this.hooks.listCommand(this.record, line.frames)) this.record.commands.push(record);
+    } else if (this.commandsSeen === MAX_COMMANDS_PER_SESSION + 1) {
       this.finding('ftp.session.too-many-commands', 'note', `more than ${MAX_COMMANDS_PER_SESSION} commands: later ones are analyzed but not listed`, line.frames);
     }
     if (this.pending.length >= MAX_PENDING_COMMANDS) {

@@ -4,7 +4,7 @@
  * control session (by port, or by content after a short sniff), or neither (count-only
  * as soon as that is clear, so its payload is never looked at again).
  */
-import type { FindingSink } from '../findings.js';
+import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, ConnectionObserver, Direction } from '../tcp/types.js';
 import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
 import { DataChannelLinker } from './linkage.js';
@@ -19,7 +19,17 @@ export interface FtpStageOptions {
   controlPorts: readonly number[];
   showCredentials: boolean;
   findings: FindingSink;
+  /** Commands listed in all sessions together; beyond, they are counted, not listed (default MAX_LISTED_COMMANDS). */
+  maxListedCommands?: number;
 }
+
+/**
+ * Commands listed in all sessions together. Every listed command is kept until the report
+ * is written (about half a kilobyte each, reply included), so a trace of millions of short
+ * sessions would otherwise grow without bound; sessions, setups, transfers and verdicts are
+ * still complete beyond it.
+ */
+export const MAX_LISTED_COMMANDS = 1_000_000;
 
 interface SniffChunk {
   direction: Direction;
@@ -37,9 +47,12 @@ export class FtpStage {
   readonly sessions: SessionRecord[] = [];
   readonly linker: DataChannelLinker;
   private readonly controlPorts: ReadonlySet<number>;
+  private listedCommands = 0;
+  private readonly maxListedCommands: number;
 
   constructor(private readonly options: FtpStageOptions) {
     this.controlPorts = new Set(options.controlPorts);
+    this.maxListedCommands = options.maxListedCommands ?? MAX_LISTED_COMMANDS;
     this.linker = new DataChannelLinker(options.findings);
   }
 
@@ -47,6 +60,24 @@ export class FtpStage {
   release(): void {
     this.sessions.length = 0;
     this.linker.release();
+  }
+
+  private listCommand(session: SessionRecord, frames: FrameRef[]): boolean {
+    if (this.listedCommands < this.maxListedCommands) {
+      this.listedCommands++;
+      return true;
+    }
+    if (this.listedCommands++ === this.maxListedCommands) {
+      this.options.findings({
+        code: 'ftp.capture.commands-not-listed',
+        severity: 'note',
+        message: `more than ${this.maxListedCommands} commands in the trace: later ones are analyzed (replies, setups, transfers, helper verdicts) but not listed in their sessions' commands`,
+        frames,
+        session: session.id,
+        connection: session.connection.id,
+      });
+    }
+    return false;
   }
 
   /** The observer for a new connection; `fallback` is what count-only connections keep. */
@@ -65,6 +96,7 @@ export class FtpStage {
       showCredentials: this.options.showCredentials,
       setupAnnounced: (record, setup) => linker.setupAnnounced(record, setup),
       transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
+      listCommand: (record, frames) => this.listCommand(record, frames),
     });
     this.sessions.push(session.record);
     return {

@@ -192,7 +192,7 @@ export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLoo
     get commands(): CommandReport[] {
       return commands.map(commandReport);
     },
-    commandCount: commands.length,
+    commandCount: session.commandCount,
     unsolicited: session.unsolicited.map((reply) => replyReport(reply, null)),
     setups: session.setups.map(setupReport),
     transfers: session.transfers.map((transfer) => transferReport(transfer, session, helperOf)),

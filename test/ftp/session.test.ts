@@ -29,6 +29,38 @@ function dataTransfer(cap: CaptureBuilder, from: string, to: string, bytes: numb
   return data;
 }
 
+describe('the trace-wide cap on listed commands', () => {
+  it('counts commands past the cap, lists none of them, says so once, and keeps transfers complete', async () => {
+    const cap = new CaptureBuilder({ startTime: 1_700_000_000 });
+    for (const port of [51000, 51001]) {
+      const ctl = cap.tcp({ client: `${CLIENT}:${port}`, server: `${SERVER}:21`, autoAck: true });
+      ctl.handshake();
+      ctl.server('220 ready\r\n');
+      ctl.client('USER alice\r\n');
+      ctl.server('331 Password required\r\n');
+      ctl.client('PASV\r\n');
+      ctl.server(`227 Entering Passive Mode (198,51,100,20,${port >> 8},${(port + 1000) & 255})\r\n`);
+      ctl.client('RETR a.bin\r\n');
+      ctl.server('150 Opening\r\n');
+      dataTransfer(cap, `${CLIENT}:${port + 100}`, `${SERVER}:${(port & 0xff00) + ((port + 1000) & 255)}`, 1000);
+      ctl.server('226 Done\r\n');
+      ctl.close('client');
+    }
+    const full = await analyzeBytes(cap.toPcap());
+    const capped = await analyzeBytes(cap.toPcap(), { maxListedCommands: 4 });
+    expect(full.sessions.map((session) => session.commands.length)).toEqual([3, 3]);
+    expect(capped.sessions.map((session) => session.commands.map((command) => command.command))).toEqual([['USER', 'PASV', 'RETR'], ['USER']]);
+    expect(capped.sessions.map((session) => session.commandCount)).toEqual([3, 3]);
+    const notes = capped.findings.filter((finding) => finding.code === 'ftp.capture.commands-not-listed');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ session: 2, severity: 'note' });
+    // What the cap leaves out is the list, not the analysis.
+    expect(capped.sessions.map((session) => session.transfers.map((transfer) => [transfer.status, transfer.bytes]))).toEqual(
+      full.sessions.map((session) => session.transfers.map((transfer) => [transfer.status, transfer.bytes])));
+    expect(capped.sessions[1]!.transfers[0]!.data).not.toBeNull();
+  });
+});
+
 describe('session state', () => {
   it('tracks user, login, working directory, TYPE, response times, and masks the password', async () => {
     const { cap, ctl } = session();
