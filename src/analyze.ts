@@ -13,7 +13,6 @@ import { linkTypeName } from './decode/link-names.js';
 import { DecodeResult, newDecodedPacket } from './decode/packet.js';
 import { newDecodeStats, type DecodeStats } from './decode/stats.js';
 import type { Finding } from './findings.js';
-import type { SessionRecord } from './ftp/model.js';
 import { FtpStage } from './ftp/stage.js';
 import { endpointText, linkageFindings, sessionReport, timestampOf } from './ftp/summary.js';
 import { helperReport, transferVerdicts, verdictReport } from './helper/report.js';
@@ -80,8 +79,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   table.finish();
   const capture = captureReport(summary);
   if (helper && capture.last) helper.finish(capture.last.sec + capture.last.nsec / 1e9);
-  const records: (SessionRecord | null)[] = [...ftp.sessions];
-  const sessions = records as readonly SessionRecord[];
+  const sessions = ftp.sessions;
   linkageFindings(sessions, connections, (connection) => ftp.linker.isClaimed(connection), (finding) => findings.push(finding));
   const verdicts = helper ? transferVerdicts(helper, sessions, (finding) => findings.push(finding)) : null;
   const helperSummary = helper ? helperReport(helper, sessions) : null;
@@ -90,20 +88,13 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   const serviceByConnection = new Map<number, string>();
   for (const session of sessions) serviceByConnection.set(session.connection.id, `ftp-control:${session.evidence}`);
   for (const connection of connections) if (ftp.linker.isClaimed(connection)) serviceByConnection.set(connection.id, 'ftp-data:setup');
-  const connectionReports = connections.map((connection) => connectionReport(connection, serviceByConnection.get(connection.id)));
-  // Each session's records are let go as soon as its report is made, so the two forms of a
-  // trace with many sessions are never both held whole.
-  ftp.release();
-  const sessionReports = records.map((session, index) => {
-    records[index] = null;
-    return sessionReport(session!, (transfer) => verdictReport(verdicts?.get(transfer) ?? null));
-  });
   return {
     capture,
     decode: decodeReport(decodeStats),
-    connections: connectionReports,
+    connections: connections.map((connection) => connectionReport(connection, serviceByConnection.get(connection.id))),
     connectionsTotal,
-    sessions: sessionReports,
+    // Command reports are made when read (summary.ts), so this holds each command once, as a record.
+    sessions: sessions.map((session) => sessionReport(session, (transfer) => verdictReport(verdicts?.get(transfer) ?? null))),
     helper: helperSummary,
     findings,
     errors: summary.errors as CaptureError[],

@@ -45,13 +45,6 @@ export class DataChannelLinker {
 
   constructor(private readonly findings: FindingSink) {}
 
-  /** Forgets every open setup and orphan (end of the analysis); claims are still answered. */
-  release(): void {
-    this.byPort.clear();
-    this.bySetup.clear();
-    this.orphans.length = 0;
-  }
-
   setupAnnounced(session: SessionRecord, setup: SetupRecord): void {
     if (setup.targetPort === null) return;
     const open: OpenSetup = { session, setup, unassigned: [], waiting: [] };

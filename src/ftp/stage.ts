@@ -56,12 +56,6 @@ export class FtpStage {
     this.linker = new DataChannelLinker(options.findings);
   }
 
-  /** End of the analysis: forget the sessions and open setups (the caller holds the records it still needs). */
-  release(): void {
-    this.sessions.length = 0;
-    this.linker.release();
-  }
-
   private listCommand(session: SessionRecord, frames: FrameRef[]): boolean {
     if (this.listedCommands < this.maxListedCommands) {
       this.listedCommands++;
