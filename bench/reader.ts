@@ -3,12 +3,14 @@
  * headers (the ceiling for any reader on this machine) and pcap-parser (the obvious
  * off-the-shelf choice). `npm run bench:reader`.
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readCaptures } from '../src/capture/index.js';
+import { writePcapHeader } from './traces.js';
+import { walk } from './walk.mjs';
 
 const TARGET_BYTES = 210 * 1024 * 1024;
 const CHUNK = 8 * 1024 * 1024;
@@ -44,13 +46,7 @@ function tcpFrame(length: number, seq: number): Uint8Array {
 function generate(path: string): void {
   const partial = `${path}.partial`;
   const fd = openSync(partial, 'w');
-  const header = new DataView(new ArrayBuffer(24));
-  header.setUint32(0, 0xa1b2c3d4, true);
-  header.setUint16(4, 2, true);
-  header.setUint16(6, 4, true);
-  header.setUint32(16, 262144, true);
-  header.setUint32(20, 1, true);
-  writeSync(fd, new Uint8Array(header.buffer));
+  writePcapHeader(fd);
   const big = tcpFrame(1514, 1);
   const small = tcpFrame(66, 2);
   const out = new Uint8Array(CHUNK + 2048);
@@ -85,33 +81,9 @@ function generate(path: string): void {
   renameSync(partial, path);
 }
 
-/** (a) The floor of the work: read 8 MiB chunks and hop from record header to record header. */
+/** (a) The floor of the work: read 8 MiB chunks and hop from record header to record header (bench/walk.mjs). */
 async function bareWalk(path: string): Promise<number> {
-  const fd = openSync(path, 'r');
-  const buf = new Uint8Array(CHUNK + 262144 + 16);
-  const view = new DataView(buf.buffer);
-  let frames = 0;
-  let end = 0;
-  let pos = 24;
-  try {
-    for (;;) {
-      const n = readSync(fd, buf, end, CHUNK, null);
-      if (n === 0) break;
-      end += n;
-      while (end - pos >= 16) {
-        const length = 16 + view.getUint32(pos + 8, true);
-        if (end - pos < length) break;
-        pos += length;
-        frames++;
-      }
-      buf.copyWithin(0, pos, end);
-      end -= pos;
-      pos = 0;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return frames;
+  return walk(path);
 }
 
 /** (b) Ours, with nothing downstream. */

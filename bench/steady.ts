@@ -8,11 +8,15 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { analyze } from '../src/analyze.js';
+import { quickCommand } from '../src/cli/args.js';
 import { loadRenderer } from '../src/report/render.js';
 
 const path = process.argv[2]!;
+// The options `ftpcap analyze -f json TRACE` runs with, read the way the CLI reads them.
+const command = quickCommand(['analyze', '-f', 'json', path], '');
+if (command?.kind !== 'analyze') throw new Error(`not a plain analyze: ${path}`);
 const started = performance.now();
-const analysis = await analyze([path], { controlPorts: [21], helper: { ports: [21], loose: false, kernel: '6.18' } });
+const analysis = await analyze(command.job.paths, command.job.options);
 const out = openSync('/dev/null', 'w');
 const render = await loadRenderer('json');
 for (const piece of render(analysis)) writeSync(out, piece);

@@ -20,6 +20,17 @@ const SYN = 0x02;
 const PSH = 0x08;
 const ACK = 0x10;
 
+/** The 24-byte header of a classic little-endian µs pcap of Ethernet frames, snaplen 262144. */
+export function writePcapHeader(fd: number): void {
+  const header = new DataView(new ArrayBuffer(24));
+  header.setUint32(0, 0xa1b2c3d4, true);
+  header.setUint16(4, 2, true);
+  header.setUint16(6, 4, true);
+  header.setUint32(16, 262144, true);
+  header.setUint32(20, 1, true);
+  writeSync(fd, new Uint8Array(header.buffer));
+}
+
 /** Writes a classic pcap of Ethernet/IPv4/TCP frames, built in place in a large buffer. */
 class PcapWriter {
   private readonly out = new Uint8Array(8 << 20);
@@ -35,13 +46,7 @@ class PcapWriter {
     private readonly fd: number,
     private readonly stepUsec: number,
   ) {
-    const header = new DataView(new ArrayBuffer(24));
-    header.setUint32(0, 0xa1b2c3d4, true);
-    header.setUint16(4, 2, true);
-    header.setUint16(6, 4, true);
-    header.setUint32(16, 262144, true);
-    header.setUint32(20, 1, true);
-    writeSync(fd, new Uint8Array(header.buffer));
+    writePcapHeader(fd);
   }
 
   tcp(src: number, dst: number, sport: number, dport: number, seq: number, ack: number, flags: number, payload: number | Uint8Array): void {

@@ -84,6 +84,9 @@ async function runAnalyze(job: AnalyzeJob, io: CliIo): Promise<number> {
   return result.errors.length > 0 ? EXIT_INPUT_FAULT : EXIT_OK;
 }
 
+/** Output is written in pieces of about this size (a new buffer each: the stream may hold on to it). */
+const WRITE_BUFFER_BYTES = 1 << 20;
+
 /** Writes the pieces in order, in batches, waiting for the stream to drain (a pipe to less, a slow disk). */
 async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
   // Pieces are encoded straight into a 1 MiB buffer: joining them into one string first
@@ -102,9 +105,6 @@ async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>)
   }
   if (used > 0) await write(stream, buffer.subarray(0, used));
 }
-
-/** Output is written in pieces of about this size (a new buffer each: the stream may hold on to it). */
-const WRITE_BUFFER_BYTES = 1 << 20;
 
 function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {

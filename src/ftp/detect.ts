@@ -5,14 +5,17 @@
  * the 220 greeting and QUIT/NOOP/HELP, so those never decide on their own.
  */
 
-/** Commands that mark a client as speaking FTP (RFC 959, 2228, 2389, 2428, 3659, 1639). */
-const FTP_ONLY_COMMANDS = new Set([
-  'USER', 'PASS', 'ACCT', 'CWD', 'CDUP', 'SMNT', 'REIN', 'PORT', 'PASV', 'TYPE', 'STRU', 'MODE',
+/** Every command word ftpcap knows (RFC 959, 2228, 2389, 2428, 3659, 1639, and common extensions). */
+export const FTP_COMMANDS: readonly string[] = [
+  'USER', 'PASS', 'ACCT', 'CWD', 'CDUP', 'SMNT', 'REIN', 'QUIT', 'PORT', 'PASV', 'TYPE', 'STRU', 'MODE',
   'RETR', 'STOR', 'STOU', 'APPE', 'ALLO', 'REST', 'RNFR', 'RNTO', 'ABOR', 'DELE', 'RMD', 'MKD',
-  'PWD', 'LIST', 'NLST', 'SITE', 'SYST', 'STAT', 'FEAT', 'OPTS', 'AUTH', 'PBSZ', 'PROT', 'CCC',
+  'PWD', 'LIST', 'NLST', 'SITE', 'SYST', 'STAT', 'HELP', 'NOOP', 'FEAT', 'OPTS', 'AUTH', 'PBSZ', 'PROT', 'CCC',
   'ADAT', 'EPRT', 'EPSV', 'LPRT', 'LPSV', 'MDTM', 'SIZE', 'MLSD', 'MLST', 'XPWD', 'XCWD', 'XMKD',
   'XRMD', 'XCUP', 'CLNT', 'HOST', 'LANG', 'MFMT', 'HASH',
-]);
+];
+
+/** Commands that mark a client as speaking FTP: all but those SMTP shares. */
+const FTP_ONLY_COMMANDS: ReadonlySet<string> = new Set(FTP_COMMANDS.filter((word) => word !== 'QUIT' && word !== 'NOOP' && word !== 'HELP'));
 
 export type FtpEvidence = 'port' | 'greeting' | 'command' | 'reply-and-command';
 

@@ -39,7 +39,7 @@ export class ReplyAssembler {
       this.open = { code, lines: [line.text], frames: line.frames, dropped: 0 };
       return null;
     }
-    return { kind: 'reply', reply: record(code, [line.text], line.frames, time) };
+    return { kind: 'reply', reply: new Reply(code, text.slice(4), NO_LINES, line.frames, time) };
   }
 
   /** End of the stream: a multi-line reply still open is reported as it stands. */
@@ -70,11 +70,13 @@ function appendFrames(into: FrameRef[], frames: readonly FrameRef[]): void {
   }
 }
 
+/**
+ * A reply opened by "123-": its lines are kept (even a lone "227-" cut off by the end of the
+ * trace: the helper model looks at it). One-line replies are made in push().
+ */
 function record(code: number, lines: string[], frames: FrameRef[], time: number): ReplyRecord {
   // The text a user reads: the first line without its code, then the body lines.
   const first = lines[0]!.slice(4);
-  // A lone "227-" line (a multi-line reply cut off by the end of the trace) keeps its line: the helper model looks at it.
-  if (lines.length === 1 && lines[0]!.charCodeAt(3) !== 0x2d) return new Reply(code, first, NO_LINES, frames, time);
   const rest = lines.slice(1).map((line, index, all) => (index === all.length - 1 && /^\d{3} /.test(line) ? line.slice(4) : line));
   return new Reply(code, [first, ...rest].filter((part) => part !== '').join('\n'), lines, frames, time);
 }

@@ -11,6 +11,7 @@ import { Command, NO_REPLIES, type CommandRecord, type ReplyRecord, type Session
 import { ReplyAssembler } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
+import { FTP_COMMANDS } from './detect.js';
 
 /** Commands awaiting a reply before we call the session confused (Zeek: 20). */
 export const MAX_PENDING_COMMANDS = 64;
@@ -33,12 +34,8 @@ export interface SessionHooks {
 
 export const MASKED = '********';
 
-const COMMAND_WORDS: ReadonlyMap<string, string> = new Map([
-  'USER', 'PASS', 'ACCT', 'CWD', 'XCWD', 'CDUP', 'XCUP', 'SMNT', 'REIN', 'QUIT', 'PORT', 'PASV', 'EPRT', 'EPSV', 'LPRT', 'LPSV',
-  'TYPE', 'STRU', 'MODE', 'RETR', 'STOR', 'STOU', 'APPE', 'ALLO', 'REST', 'RNFR', 'RNTO', 'ABOR', 'DELE', 'RMD', 'XRMD', 'MKD',
-  'XMKD', 'PWD', 'XPWD', 'LIST', 'NLST', 'SITE', 'SYST', 'STAT', 'HELP', 'NOOP', 'FEAT', 'OPTS', 'AUTH', 'PBSZ', 'PROT', 'CCC',
-  'SIZE', 'MDTM', 'MLST', 'MLSD', 'LANG', 'HOST', 'CLNT', 'MFMT',
-].map((word) => [word, word]));
+/** Known words share one string: a trace of many sessions keeps every command it saw. */
+const COMMAND_WORDS: ReadonlyMap<string, string> = new Map(FTP_COMMANDS.map((word) => [word, word]));
 
 export class FtpSession {
   readonly record: SessionRecord;
@@ -46,7 +43,6 @@ export class FtpSession {
   private readonly replies = new ReplyAssembler();
   private readonly splitters: [LineSplitter, LineSplitter];
   private lastSize: { path: string; size: number } | null = null;
-  private commandsSeen = 0;
   private repliesSeen = 0;
   /** Where the client sent EPSV ALL, if it did. */
   private epsvAll: FrameRef | null = null;
@@ -138,18 +134,16 @@ export class FtpSession {
     const match = /^\s*(\S+)(?: (.*))?$/.exec(text);
     const word = match?.[1] ?? text;
     const upper = word.toUpperCase();
-    // Known words share one string: a trace of many sessions keeps every command it saw.
     const command = COMMAND_WORDS.get(upper) ?? upper;
     const argument = match?.[2] ?? '';
     if (!/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
     }
     const record: CommandRecord = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
-    this.commandsSeen++;
     this.record.commandCount++;
     if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) {
       if (this.hooks.listCommand(this.record, line.frames)) this.record.commands.push(record);
-    } else if (this.commandsSeen === MAX_COMMANDS_PER_SESSION + 1) {
+    } else if (this.record.commandCount === MAX_COMMANDS_PER_SESSION + 1) {
       this.finding('ftp.session.too-many-commands', 'note', `more than ${MAX_COMMANDS_PER_SESSION} commands: later ones are analyzed but not listed`, line.frames);
     }
     if (this.pending.length >= MAX_PENDING_COMMANDS) {
