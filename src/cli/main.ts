@@ -53,7 +53,7 @@ async function runExplain(line: string, options: Extract<Command, { kind: 'expla
   const { explainLine } = await import('../helper/explain.js');
   try {
     const { lines } = explainLine(line, options);
-    await write(io.stdout, `${lines.join('\n')}\n`);
+    await writeAll(io.stdout, [`${lines.join('\n')}\n`]);
     return EXIT_OK;
   } catch (error) {
     io.stderr.write(`ftpcap: ${(error as Error).message}\n`);
@@ -79,6 +79,7 @@ async function runAnalyze(job: AnalyzeJob, io: CliIo): Promise<number> {
     progress?.clear();
   }
   const render = await loadRenderer(job.format);
+  // A reader that went away (`ftpcap analyze big.pcap | head`) is not an error: stop writing.
   await writeAll(io.stdout, render(result, (io.stdout as { columns?: number }).columns));
   for (const error of result.errors) io.stderr.write(`ftpcap: ${error.message}\n`);
   return result.errors.length > 0 ? EXIT_INPUT_FAULT : EXIT_OK;
@@ -87,8 +88,22 @@ async function runAnalyze(job: AnalyzeJob, io: CliIo): Promise<number> {
 /** Output is written in pieces of about this size (a new buffer each: the stream may hold on to it). */
 const WRITE_BUFFER_BYTES = 1 << 20;
 
-/** Writes the pieces in order, in batches, waiting for the stream to drain (a pipe to less, a slow disk). */
-async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+/**
+ * Writes the pieces in order, in batches, waiting for the stream to drain (a pipe to less, a
+ * slow disk). Returns false when the reader closed the pipe (EPIPE): the rest is not written,
+ * and that is no error, as for any Unix filter whose reader stopped reading.
+ */
+async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<boolean> {
+  try {
+    await writeBatches(stream, pieces);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return false;
+    throw error;
+  }
+}
+
+async function writeBatches(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
   // Pieces are encoded straight into a 1 MiB buffer: joining them into one string first
   // and encoding that cost as much as building the report on traces with many sessions.
   let buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
@@ -106,7 +121,16 @@ async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string>)
   if (used > 0) await write(stream, buffer.subarray(0, used));
 }
 
+/** Streams whose 'error' events are already seen to: the error reaches the write callback as well. */
+const watched = new WeakSet<NodeJS.WritableStream>();
+
 function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
+  if (!watched.has(stream)) {
+    watched.add(stream);
+    // Without a listener, the 'error' event that follows a failed write (EPIPE) would end the
+    // process with a stack trace; the failure itself is handled through the callback below.
+    stream.on('error', () => {});
+  }
   return new Promise((resolve, reject) => {
     stream.write(text, (error) => (error ? reject(error) : resolve()));
   });

@@ -5,7 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -161,5 +162,33 @@ describe('input faults exit 3, name file and offset, and keep what was read', ()
     const result = await run(['analyze', join(dir, 'nope.pcap')]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/nope\.pcap: cannot open: no such file at byte offset 0\n$/);
+  });
+});
+
+describe('a reader that stops reading', () => {
+  it('ends quietly with the normal exit code when the pipe closes (EPIPE), in process', async () => {
+    const stdout = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const stderr = new PassThrough();
+    const err: Buffer[] = [];
+    stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const code = await main(['analyze', '-f', 'json', join(FIXTURES, 'passive.pcap')], { stdout, stderr, stdin: Readable.from([]) });
+    expect(code).toBe(0);
+    expect(Buffer.concat(err).toString('utf8')).toBe('');
+  });
+
+  it('the real command, its reader gone before it writes: exit 0 and nothing on stderr', async () => {
+    const bin = join(__dirname, '../../bin/ftpcap');
+    const child = spawn(process.execPath, [bin, 'analyze', '-f', 'json', join(FIXTURES, 'passive.pcap')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closing our end of the pipe makes every write of the child fail with EPIPE (`| true`).
+    child.stdout.destroy();
+    const err: Buffer[] = [];
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(Buffer.concat(err).toString('utf8')).toBe('');
+    expect(code).toBe(0);
   });
 });
