@@ -4,6 +4,7 @@
  */
 import type { FrameRef } from '../findings.js';
 import type { Connection } from '../tcp/types.js';
+import type { CommandLog } from './command-log.js';
 import type { Announcement } from './setup.js';
 
 export interface ReplyRecord {
@@ -82,6 +83,11 @@ export class Reply implements ReplyRecord {
   get frames(): FrameRef[] {
     return spanFrames(this.fileIndex, this.frame, this.more);
   }
+
+  /** In one frame (or none). */
+  get singleFrame(): boolean {
+    return this.more === null;
+  }
 }
 
 export class Command implements CommandRecord {
@@ -91,6 +97,10 @@ export class Command implements CommandRecord {
   preliminary: readonly ReplyRecord[];
   reply: ReplyRecord | null;
   invalidReply: string | null;
+  /** A setup or transfer points at it: it stays an object (see CommandLog). */
+  pinned: boolean;
+  /** Its row in the session's CommandLog; -1 when not listed (caps, or made for a passive reply). */
+  row: number;
   readonly fileIndex: number;
   /** 0 when the command came in no frame at all. */
   readonly frame: number;
@@ -103,6 +113,8 @@ export class Command implements CommandRecord {
     this.preliminary = NO_REPLIES;
     this.reply = reply;
     this.invalidReply = null;
+    this.pinned = false;
+    this.row = -1;
     this.fileIndex = frames.length > 0 ? frames[0]!.fileIndex : 0;
     this.frame = frames.length > 0 ? frames[0]!.frame : 0;
     this.more = frames.length > 1 ? frames.slice(1) : null;
@@ -115,6 +127,11 @@ export class Command implements CommandRecord {
   frameNumbers(): number[] {
     if (this.frame === 0) return [];
     return this.more === null ? [this.frame] : [this.frame, ...this.more.map((ref) => ref.frame)];
+  }
+
+  /** In one frame (or none). */
+  get singleFrame(): boolean {
+    return this.more === null;
   }
 }
 
@@ -179,7 +196,8 @@ export interface SessionRecord {
   /** The control channel went TLS (AUTH TLS/SSL + 234, or implicit FTPS on 990) at this frame. */
   tls: { frame: FrameRef; how: 'auth-tls' | 'implicit' } | null;
   greeting: ReplyRecord | null;
-  commands: CommandRecord[];
+  /** Listed commands, in order sent (most folded into columns once answered). */
+  commands: CommandLog;
   /** Every command the session sent, listed in `commands` or not (caps). */
   commandCount: number;
   /** Replies that answered no command (greeting, unsolicited 421, extra replies). */

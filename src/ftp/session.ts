@@ -7,7 +7,8 @@
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
-import { Command, NO_REPLIES, type CommandRecord, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
+import { CommandLog, type StringPool } from './command-log.js';
+import { Command, NO_REPLIES, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
 import { ReplyAssembler } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
@@ -30,6 +31,8 @@ export interface SessionHooks {
   transferRequested(session: SessionRecord, transfer: TransferRecord): void;
   /** Whether the trace-wide budget of listed commands takes this one (false: count it, do not list it). */
   listCommand(session: SessionRecord, frames: FrameRef[]): boolean;
+  /** Shares repeated strings of folded commands across the stage's sessions. */
+  strings: StringPool;
 }
 
 export const MASKED = '********';
@@ -39,7 +42,7 @@ const COMMAND_WORDS: ReadonlyMap<string, string> = new Map(FTP_COMMANDS.map((wor
 
 export class FtpSession {
   readonly record: SessionRecord;
-  private readonly pending: CommandRecord[] = [];
+  private readonly pending: Command[] = [];
   private readonly replies = new ReplyAssembler();
   private readonly splitters: [LineSplitter, LineSplitter];
   private lastSize: { path: string; size: number } | null = null;
@@ -47,7 +50,7 @@ export class FtpSession {
   /** Where the client sent EPSV ALL, if it did. */
   private epsvAll: FrameRef | null = null;
   /** The command that took the latest final reply (for the ABOR reply order). */
-  private lastAnswered: CommandRecord | null = null;
+  private lastAnswered: Command | null = null;
   /** A gap was seen and replies are paired by meaning until one fits (see realign). */
   private realigning = false;
   /** When bytes were last lost: a command sent before then was most likely answered in them. */
@@ -70,7 +73,7 @@ export class FtpSession {
       login: null,
       tls: null,
       greeting: null,
-      commands: [],
+      commands: new CommandLog(hooks.strings),
       commandCount: 0,
       unsolicited: [],
       setups: [],
@@ -139,10 +142,10 @@ export class FtpSession {
     if (!/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
     }
-    const record: CommandRecord = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
+    const record = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
     this.record.commandCount++;
     if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) {
-      if (this.hooks.listCommand(this.record, line.frames)) this.record.commands.push(record);
+      if (this.hooks.listCommand(this.record, line.frames)) record.row = this.record.commands.push(record);
     } else if (this.record.commandCount === MAX_COMMANDS_PER_SESSION + 1) {
       this.finding('ftp.session.too-many-commands', 'note', `more than ${MAX_COMMANDS_PER_SESSION} commands: later ones are analyzed but not listed`, line.frames);
     }
@@ -222,6 +225,7 @@ export class FtpSession {
     command.reply = reply;
     this.final(command, reply);
     this.lastAnswered = command;
+    if (command.row >= 0) this.record.commands.fold(command.row, command);
   }
 
   /**
@@ -254,7 +258,7 @@ export class FtpSession {
    * take the 226 and the ABOR the 426. When a 426/451 arrives for an ABOR right after a
    * transfer command took a 2xx, the two replies change places.
    */
-  private swapAbortReplies(command: CommandRecord, reply: ReplyRecord): boolean {
+  private swapAbortReplies(command: Command, reply: ReplyRecord): boolean {
     const transfer = this.lastAnswered;
     if (command.command !== 'ABOR' || (reply.code !== 426 && reply.code !== 451) || transfer === null) return false;
     if (!TRANSFER_COMMANDS.has(transfer.command) || transfer.reply === null || transfer.reply.code >= 300) return false;
@@ -264,7 +268,7 @@ export class FtpSession {
     return true;
   }
 
-  private preliminary(command: CommandRecord, reply: ReplyRecord): void {
+  private preliminary(command: Command, reply: ReplyRecord): void {
     if (reply.code === 150 || reply.code === 125) {
       const size = /\((\d+) bytes?\)/i.exec(reply.text);
       const transfer = this.transferOf(command);
@@ -272,7 +276,7 @@ export class FtpSession {
     }
   }
 
-  private final(command: CommandRecord, reply: ReplyRecord): void {
+  private final(command: Command, reply: ReplyRecord): void {
     const ok = reply.code >= 200 && reply.code < 300;
     switch (command.command) {
       case 'USER':
@@ -317,20 +321,21 @@ export class FtpSession {
   }
 
   /** 227, 229 and 228 announce where the client should connect, whatever command they answer. */
-  private passiveAnnouncement(command: CommandRecord | null, reply: ReplyRecord): void {
+  private passiveAnnouncement(command: Command | null, reply: ReplyRecord): void {
     let announcement: Announcement | null = null;
     if (reply.code === 227) announcement = parse227(reply.text);
     else if (reply.code === 229) announcement = parse229(reply.text);
     else if (reply.code === 228) announcement = parseLongAddress('LPSV', reply.text);
     if (announcement === null) return;
-    const asked: CommandRecord = command ?? new Command(announcement.kind, '', reply.frames, reply.time, reply);
+    const asked = command ?? new Command(announcement.kind, '', reply.frames, reply.time, reply);
     if (command === null) {
       this.finding('ftp.reply.unsolicited-passive', 'note', `${reply.code} reply with no ${announcement.kind} command waiting for it`, reply.frames);
     }
     this.announce(asked, announcement, 'server', reply.frames);
   }
 
-  private announce(command: CommandRecord, announcement: Announcement, by: 'client' | 'server', frames: FrameRef[]): void {
+  private announce(command: Command, announcement: Announcement, by: 'client' | 'server', frames: FrameRef[]): void {
+    command.pinned = true;
     const sender = by === 'client' ? this.controlClient : this.controlServer;
     const targetAddress = announcement.kind === 'EPSV' ? this.controlServer : announcement.address;
     const addressMismatch = announcement.address !== null && announcement.address !== sender;
@@ -365,7 +370,8 @@ export class FtpSession {
     this.hooks.setupAnnounced(this.record, setup);
   }
 
-  private requestTransfer(command: CommandRecord): void {
+  private requestTransfer(command: Command): void {
+    command.pinned = true;
     const setup = this.record.setups[this.record.setups.length - 1] ?? null;
     const transfer: TransferRecord = {
       id: this.record.transfers.length + 1,
@@ -383,7 +389,7 @@ export class FtpSession {
     this.hooks.transferRequested(this.record, transfer);
   }
 
-  private transferOf(command: CommandRecord): TransferRecord | undefined {
+  private transferOf(command: Command): TransferRecord | undefined {
     return this.record.transfers.findLast((transfer) => transfer.command === command);
   }
 

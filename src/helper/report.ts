@@ -123,8 +123,8 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
   for (const session of sessions) {
     const trace = helper.controls.get(session.connection.id);
     if (!trace || session.tls !== null) continue;
-    for (const command of session.commands) {
-      if (command.reply !== null || command.preliminary.length > 0) continue;
+    for (const command of session.commands.unanswered()) {
+      if (command.preliminary.length > 0) continue;
       if (command.command !== 'PASV' && command.command !== 'EPSV') continue;
       const sentAt = command.time;
       if (trace.log.repliedAfter(sentAt) || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;

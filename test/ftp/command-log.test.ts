@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { CommandLog, StringPool } from '../../src/ftp/command-log.js';
+import { Command, NO_LINES, Reply, type CommandRecord } from '../../src/ftp/model.js';
+
+const at = (frame: number, fileIndex = 0) => [{ fileIndex, frame }];
+
+/** Everything a report reads of a command, as plain data. */
+function view(command: CommandRecord) {
+  const reply = command.reply;
+  return {
+    command: command.command,
+    argument: command.argument,
+    frames: command.frames,
+    frameNumbers: command.frameNumbers(),
+    time: command.time,
+    preliminary: command.preliminary.map((r) => ({ code: r.code, text: r.text, frames: r.frames, time: r.time })),
+    invalidReply: command.invalidReply,
+    reply: reply && { code: reply.code, text: reply.text, lines: [...reply.lines], frames: reply.frames, frame: reply.frame, fileIndex: reply.fileIndex, time: reply.time },
+  };
+}
+
+function answered(word: string, argument: string, frame: number, code: number, text: string, fileIndex = 0): Command {
+  const command = new Command(word, argument, at(frame, fileIndex), 1_700_000_000.25 + frame / 1e4);
+  command.reply = new Reply(code, text, NO_LINES, at(frame + 1, fileIndex), 1_700_000_000.5 + frame / 1e4);
+  return command;
+}
+
+describe('CommandLog', () => {
+  it('folds a plain answered command into columns and gives back the same facts', () => {
+    const log = new CommandLog(new StringPool());
+    const commands = [answered('NOOP', '', 10, 200, 'NOOP ok.'), answered('CWD', '/pub/ünïcode dir', 4_000_000_000, 250, 'Directory changed.', 3)];
+    const before = commands.map(view);
+    for (const command of commands) command.row = log.push(command);
+    expect(commands.map((command) => log.fold(command.row, command))).toEqual([true, true]);
+    expect(log.length).toBe(2);
+    expect([...log].map(view)).toEqual(before);
+    expect(log.map((command, row) => `${row}:${command.command}`)).toEqual(['0:NOOP', '1:CWD']);
+    // Made anew on each read: nobody can change a folded row through a copy.
+    expect(log.at(0)).not.toBe(log.at(0));
+  });
+
+  it('keeps as objects what something may still point at or change', () => {
+    const log = new CommandLog(new StringPool());
+    const pinned = answered('PORT', '10,0,0,1,4,1', 1, 200, 'PORT ok');
+    pinned.pinned = true;
+    const unanswered = new Command('PASV', '', at(3), 3);
+    const preliminary = answered('RETR', 'f', 5, 226, 'done');
+    preliminary.preliminary = [new Reply(150, 'opening', NO_LINES, at(6), 6)];
+    const split = new Command('STAT', '', [...at(7), ...at(8)], 8);
+    split.reply = new Reply(211, 'ok', NO_LINES, at(9), 9);
+    const splitReply = answered('SYST', '', 10, 215, 'UNIX');
+    splitReply.reply = new Reply(215, 'UNIX', NO_LINES, [...at(11), ...at(12)], 12);
+    const multiLine = answered('FEAT', '', 13, 211, 'Features: MDTM End');
+    multiLine.reply = new Reply(211, 'Features: MDTM End', ['211-Features:', ' MDTM', '211 End'], at(14), 14);
+    const invalid = answered('HELP', '', 15, 214, 'help');
+    invalid.invalidReply = 'garbage';
+    const kept = [pinned, unanswered, preliminary, split, splitReply, multiLine, invalid];
+    for (const command of kept) command.row = log.push(command);
+    expect(kept.map((command) => log.fold(command.row, command))).toEqual(kept.map(() => false));
+    expect([...log]).toEqual(kept);
+    for (const [row, command] of kept.entries()) expect(log.at(row)).toBe(command);
+    expect([...log.unanswered()]).toEqual([unanswered]);
+  });
+
+  it('leaves rows in the order sent whatever order they fold in', () => {
+    const log = new CommandLog(new StringPool());
+    const first = answered('USER', 'anonymous', 1, 331, 'Password?');
+    const second = answered('PASS', '********', 3, 230, 'Logged in.');
+    first.row = log.push(first);
+    second.row = log.push(second);
+    log.fold(second.row, second);
+    expect([...log].map((command) => command.command)).toEqual(['USER', 'PASS']);
+    log.fold(first.row, first);
+    expect([...log].map(view)).toEqual([view(first), view(second)]);
+  });
+});
+
+describe('StringPool', () => {
+  // Which string object comes back cannot be seen from JavaScript (equal strings are ===),
+  // so what is checked is what the pool keeps: bounded in count and length.
+  it('keeps each short text once, and stops growing at its bounds', () => {
+    const pool = new StringPool(3, 8);
+    for (let i = 0; i < 100; i++) expect(pool.get(['NOOP', 'ok.'].join(' '))).toBe('NOOP ok.');
+    expect(pool.size).toBe(1);
+    expect(pool.get('x'.repeat(9))).toBe('x'.repeat(9));
+    expect(pool.size).toBe(1);
+    for (const text of ['a', 'b', 'c', 'd']) expect(pool.get(text)).toBe(text);
+    expect(pool.size).toBe(3);
+  });
+});
