@@ -1,5 +1,5 @@
 /**
- * A session's listed commands, in the order they were sent.
+ * Sessions' listed commands, in the order they were sent.
  *
  * Most commands of any trace are plain: one frame, answered by a one-line final reply in
  * one frame, nothing pointing at them (NOOP/200, USER/331, TYPE I/200, CWD/250). Such a
@@ -11,7 +11,10 @@
  *
  * Why: a trace of many short sessions kept every command and reply as objects until the
  * report, and carrying those through each young-generation collection cost more than
- * parsing the lines did.
+ * parsing the lines did. The columns are pages shared by all sessions of a stage (a
+ * CommandStore), handed out in blocks: a per-session array that grows as commands come
+ * copies itself at each growth, and with thousands of sessions alive at once every copy
+ * outlived a young-generation collection, which cost as much as the objects had.
  */
 import { Command, NO_LINES, Reply, type CommandRecord } from './model.js';
 
@@ -37,32 +40,92 @@ export class StringPool {
   }
 }
 
-// Per row, in `numbers`: frame, fileIndex, reply code, reply frame, reply fileIndex, command
-// time, reply time; in `strings`: command word, argument, reply text. Plain arrays rather
-// than typed ones: a session's log is small, and a typed array per session costs an
-// external backing store each, which was slower to make than the objects it replaced.
+// Per row: `numbers` holds frame, fileIndex, reply code, reply frame, reply fileIndex,
+// command time, reply time; `cells` holds the Command itself while it is one, or once
+// folded the command word, then argument and reply text.
 const NUMBERS = 7;
-const STRINGS = 3;
+const CELLS = 3;
+/** Rows a session takes at a time: most sessions are short, and a block is never shared. */
+export const BLOCK_ROWS = 8;
+const PAGE_ROWS = 4096;
 
-export class CommandLog implements Iterable<CommandRecord> {
+/** The pages of rows of one FTP stage; sessions take blocks of rows from it. */
+export class CommandStore {
+  private readonly numberPages: Float64Array[] = [];
+  private readonly cellPages: (string | Command)[][] = [];
   private rows = 0;
-  /** The row's Command while it is one; undefined once folded into the columns. */
-  private readonly objects: (Command | undefined)[] = [];
-  private readonly strings: string[] = [];
-  private readonly numbers: number[] = [];
 
-  constructor(private readonly pool: StringPool) {}
+  constructor(readonly strings: StringPool = new StringPool()) {}
 
-  get length(): number {
-    return this.rows;
+  /** A new block of BLOCK_ROWS rows; returns its first row. */
+  block(): number {
+    if (this.rows % PAGE_ROWS === 0) {
+      this.numberPages.push(new Float64Array(PAGE_ROWS * NUMBERS));
+      this.cellPages.push(new Array<string | Command>(PAGE_ROWS * CELLS).fill(''));
+    }
+    const first = this.rows;
+    this.rows += BLOCK_ROWS;
+    return first;
   }
 
-  /** Lists a command; returns its row, for fold(). */
+  keep(row: number, command: Command): void {
+    this.cellPages[Math.floor(row / PAGE_ROWS)]![(row % PAGE_ROWS) * CELLS] = command;
+  }
+
+  /** The Command kept at a row, or null once folded. */
+  kept(row: number): Command | null {
+    const cell = this.cellPages[Math.floor(row / PAGE_ROWS)]![(row % PAGE_ROWS) * CELLS]!;
+    return typeof cell === 'string' ? null : cell;
+  }
+
+  fold(row: number, command: Command, reply: Reply): void {
+    const page = Math.floor(row / PAGE_ROWS);
+    const n = (row % PAGE_ROWS) * NUMBERS;
+    const numbers = this.numberPages[page]!;
+    numbers[n] = command.frame;
+    numbers[n + 1] = command.fileIndex;
+    numbers[n + 2] = reply.code;
+    numbers[n + 3] = reply.frame;
+    numbers[n + 4] = reply.fileIndex;
+    numbers[n + 5] = command.time;
+    numbers[n + 6] = reply.time;
+    const cells = this.cellPages[page]!;
+    const c = (row % PAGE_ROWS) * CELLS;
+    cells[c] = command.command;
+    cells[c + 1] = this.strings.get(command.argument);
+    cells[c + 2] = this.strings.get(reply.text);
+  }
+
+  /** A folded row, made into objects again. */
+  unfold(row: number): CommandRecord {
+    const page = Math.floor(row / PAGE_ROWS);
+    const n = (row % PAGE_ROWS) * NUMBERS;
+    const numbers = this.numberPages[page]!;
+    const cells = this.cellPages[page]!;
+    const c = (row % PAGE_ROWS) * CELLS;
+    const reply = new Reply(numbers[n + 2]!, cells[c + 2] as string, NO_LINES, frameList(numbers[n + 4]!, numbers[n + 3]!), numbers[n + 6]!);
+    return new Command(cells[c] as string, cells[c + 1] as string, frameList(numbers[n + 1]!, numbers[n]!), numbers[n + 5]!, reply);
+  }
+}
+
+/** One session's commands: rows in blocks taken from the stage's store. */
+export class CommandLog implements Iterable<CommandRecord> {
+  private count = 0;
+  /** First row of each block, in order. */
+  private readonly blocks: number[] = [];
+
+  constructor(private readonly store: CommandStore) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Lists a command; returns its index in this log, for fold(). */
   push(command: Command): number {
-    this.objects.push(command);
-    this.strings.push('', '', '');
-    this.numbers.push(0, 0, 0, 0, 0, 0, 0);
-    return this.rows++;
+    const index = this.count++;
+    if (index % BLOCK_ROWS === 0) this.blocks.push(this.store.block());
+    this.store.keep(this.rowOf(index), command);
+    return index;
   }
 
   /**
@@ -70,7 +133,7 @@ export class CommandLog implements Iterable<CommandRecord> {
    * more (see the file comment); returns whether it did. The session calls it once the
    * final reply was taken in.
    */
-  fold(row: number, command: Command): boolean {
+  fold(index: number, command: Command): boolean {
     const reply = command.reply;
     if (
       reply === null ||
@@ -80,52 +143,42 @@ export class CommandLog implements Iterable<CommandRecord> {
       !command.singleFrame ||
       command.pinned ||
       command.preliminary.length > 0 ||
-      command.invalidReply !== null ||
-      this.objects[row] !== command
+      command.invalidReply !== null
     ) {
       return false;
     }
-    const numbers = this.numbers;
-    const n = row * NUMBERS;
-    numbers[n] = command.frame;
-    numbers[n + 1] = command.fileIndex;
-    numbers[n + 2] = reply.code;
-    numbers[n + 3] = reply.frame;
-    numbers[n + 4] = reply.fileIndex;
-    numbers[n + 5] = command.time;
-    numbers[n + 6] = reply.time;
-    const s = row * STRINGS;
-    this.strings[s] = command.command;
-    this.strings[s + 1] = this.pool.get(command.argument);
-    this.strings[s + 2] = this.pool.get(reply.text);
-    this.objects[row] = undefined;
+    const row = this.rowOf(index);
+    if (this.store.kept(row) !== command) return false;
+    this.store.fold(row, command, reply);
     return true;
   }
 
-  /** The command at a row: the object itself, or a new one made from the columns. */
-  at(row: number): CommandRecord {
-    const object = this.objects[row];
-    if (object !== undefined) return object;
-    const numbers = this.numbers;
-    const n = row * NUMBERS;
-    const s = row * STRINGS;
-    const reply = new Reply(numbers[n + 2]!, this.strings[s + 2]!, NO_LINES, frameList(numbers[n + 4]!, numbers[n + 3]!), numbers[n + 6]!);
-    return new Command(this.strings[s]!, this.strings[s + 1]!, frameList(numbers[n + 1]!, numbers[n]!), numbers[n + 5]!, reply);
+  /** The command at an index: the object itself, or a new one made from the columns. */
+  at(index: number): CommandRecord {
+    const row = this.rowOf(index);
+    return this.store.kept(row) ?? this.store.unfold(row);
   }
 
   *[Symbol.iterator](): Iterator<CommandRecord> {
-    for (let row = 0; row < this.rows; row++) yield this.at(row);
+    for (let index = 0; index < this.count; index++) yield this.at(index);
   }
 
-  map<T>(fn: (command: CommandRecord, row: number) => T): T[] {
-    const out = new Array<T>(this.rows);
-    for (let row = 0; row < this.rows; row++) out[row] = fn(this.at(row), row);
+  map<T>(fn: (command: CommandRecord, index: number) => T): T[] {
+    const out = new Array<T>(this.count);
+    for (let index = 0; index < this.count; index++) out[index] = fn(this.at(index), index);
     return out;
   }
 
-  /** Commands without a final reply, in order (never folded, so no columns are read). */
+  /** Commands without a final reply, in order (never folded, so no columns are made into objects). */
   *unanswered(): Iterable<CommandRecord> {
-    for (const command of this.objects) if (command !== undefined && command.reply === null) yield command;
+    for (let index = 0; index < this.count; index++) {
+      const command = this.store.kept(this.rowOf(index));
+      if (command !== null && command.reply === null) yield command;
+    }
+  }
+
+  private rowOf(index: number): number {
+    return this.blocks[Math.floor(index / BLOCK_ROWS)]! + (index % BLOCK_ROWS);
   }
 }
 

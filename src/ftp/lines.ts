@@ -11,6 +11,15 @@ import type { FrameRef } from '../findings.js';
 /** Zeek caps commands at 100 bytes by default; real replies (MLST, FEAT, 211-) run longer. */
 export const MAX_LINE_BYTES = 8192;
 const INITIAL_LINE_BYTES = 128;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * UTF-8 text of bytes[start, end) of any Uint8Array, with no Buffer made around it: what
+ * Buffer#toString('utf8', start, end) runs, taken from Buffer's prototype. Lines are read
+ * in place from the segment, which is a plain view, and a Buffer per line cost more than
+ * decoding it.
+ */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
 
 const IAC = 0xff;
 const TELNET_SB = 0xfa;
@@ -45,10 +54,12 @@ const enum TelnetState {
 }
 
 export class LineSplitter {
-  /** Grows on demand up to the cap: most lines are short, and a trace can hold many sessions. */
-  private buffer: Uint8Array;
-  /** A Buffer view of `buffer` for decoding text (made once per buffer). */
-  private text: Buffer | null = null;
+  /**
+   * Holds a line that continues in a later segment. Made when first needed and grown on
+   * demand up to the cap: most lines arrive whole and are read in place, and a trace can
+   * hold many sessions.
+   */
+  private buffer: Uint8Array = NO_BYTES;
   private readonly line: Line = { text: '', frames: [], bareLf: false, damaged: 'none', telnetCommands: 0, unterminated: false };
   private length = 0;
   /**
@@ -77,9 +88,7 @@ export class LineSplitter {
      * in most FTP traffic, so we resume there instead of throwing the line away.
      */
     private readonly looksLikeLineStart: (bytes: Uint8Array) => boolean = () => false,
-  ) {
-    this.buffer = new Uint8Array(Math.min(INITIAL_LINE_BYTES, maxLineBytes));
-  }
+  ) {}
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
     const n = bytes.length;
@@ -120,6 +129,13 @@ export class LineSplitter {
       if (iac >= 0 && (lf < 0 || iac < lf)) {
         this.appendRange(bytes, i, iac);
         i = iac;
+        continue;
+      }
+      if (lf >= 0 && this.length === 0 && !this.skipping && lf - i <= this.maxLineBytes) {
+        // The whole line is in this segment (the usual case): its text is read in place.
+        this.emitFrom(bytes, i, lf, false);
+        noted = false;
+        i = lf + 1;
         continue;
       }
       if (lf < 0) lf = n;
@@ -222,21 +238,24 @@ export class LineSplitter {
   /** Doubles the line buffer up to the cap; false when it is at the cap already. */
   private grow(): boolean {
     if (this.buffer.length >= this.maxLineBytes) return false;
-    const grown = new Uint8Array(Math.min(this.buffer.length * 2, this.maxLineBytes));
+    const grown = new Uint8Array(Math.min(Math.max(this.buffer.length * 2, INITIAL_LINE_BYTES), this.maxLineBytes));
     grown.set(this.buffer.subarray(0, this.length));
     this.buffer = grown;
-    this.text = null;
     return true;
   }
 
   private emit(unterminated: boolean): void {
-    let end = this.length;
-    const crlf = end > 0 && this.buffer[end - 1] === 0x0d;
+    this.emitFrom(this.buffer, 0, this.length, unterminated);
+  }
+
+  /** Hands on the line in bytes[from, to) (without its line feed). */
+  private emitFrom(bytes: Uint8Array, from: number, to: number, unterminated: boolean): void {
+    let end = to;
+    const crlf = end > from && bytes[end - 1] === 0x0d;
     if (crlf) end--;
-    this.text ??= Buffer.from(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
     // One Line record per splitter, refilled per line: handlers keep its fields, never the record.
     const line = this.line;
-    line.text = this.text.toString('utf8', 0, end);
+    line.text = utf8Slice.call(bytes, from, end);
     line.frames = this.takeFrames();
     line.bareLf = !crlf && !unterminated;
     line.damaged = this.damaged;

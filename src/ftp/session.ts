@@ -7,7 +7,7 @@
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
-import { CommandLog, type StringPool } from './command-log.js';
+import { CommandLog, type CommandStore } from './command-log.js';
 import { Command, NO_REPLIES, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
 import { ReplyAssembler } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
@@ -31,8 +31,8 @@ export interface SessionHooks {
   transferRequested(session: SessionRecord, transfer: TransferRecord): void;
   /** Whether the trace-wide budget of listed commands takes this one (false: count it, do not list it). */
   listCommand(session: SessionRecord, frames: FrameRef[]): boolean;
-  /** Shares repeated strings of folded commands across the stage's sessions. */
-  strings: StringPool;
+  /** Where listed commands are kept, shared by the stage's sessions. */
+  commands: CommandStore;
 }
 
 export const MASKED = '********';
@@ -73,7 +73,7 @@ export class FtpSession {
       login: null,
       tls: null,
       greeting: null,
-      commands: new CommandLog(hooks.strings),
+      commands: new CommandLog(hooks.commands),
       commandCount: 0,
       unsolicited: [],
       setups: [],
@@ -133,13 +133,11 @@ export class FtpSession {
       this.finding('ftp.command.too-long', 'warning', `command line longer than the cap; the rest was skipped`, line.frames);
     }
     const text = line.text;
-    if (text.trim() === '') return;
-    const match = /^\s*(\S+)(?: (.*))?$/.exec(text);
-    const word = match?.[1] ?? text;
-    const upper = word.toUpperCase();
-    const command = COMMAND_WORDS.get(upper) ?? upper;
-    const argument = match?.[2] ?? '';
-    if (!/^[A-Z]{3,4}$/.test(command)) {
+    const split = splitCommandLine(text);
+    if (split === null) return;
+    const command = split.command;
+    const argument = split.argument;
+    if (!COMMAND_WORDS.has(command) && !/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
     }
     const record = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
@@ -430,6 +428,57 @@ function normalize(path: string): string {
     else parts.push(part);
   }
   return `/${parts.join('/')}`;
+}
+
+/** One record, refilled per line: the caller keeps its fields, never the record. */
+const splitLine = { command: '', argument: '' };
+
+/**
+ * A command line's upper-cased word (known words shared) and its argument, or null for a
+ * blank line. The same as /^\s*(\S+)(?: (.*))?$/ (no match: the whole line is the word),
+ * read without a regular expression for the usual line of printable ASCII and spaces.
+ */
+export function splitCommandLine(text: string): { command: string; argument: string } | null {
+  const length = text.length;
+  let start = 0;
+  while (start < length && text.charCodeAt(start) === 0x20) start++;
+  let end = start;
+  let lower = false;
+  while (end < length) {
+    const code = text.charCodeAt(end);
+    if (code <= 0x20 || code >= 0x7f) break;
+    if (code >= 0x61 && code <= 0x7a) lower = true;
+    end++;
+  }
+  let argumentAt = -1;
+  if (end === length) argumentAt = length;
+  else if (text.charCodeAt(end) === 0x20 && end > start) {
+    argumentAt = end + 1;
+    for (let i = argumentAt; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code >= 0x7f) {
+        argumentAt = -1;
+        break;
+      }
+    }
+  }
+  if (argumentAt < 0) return splitOther(text);
+  if (end === start) return null;
+  const word = start === 0 && end === length ? text : text.slice(start, end);
+  const upper = lower ? word.toUpperCase() : word;
+  splitLine.command = COMMAND_WORDS.get(upper) ?? upper;
+  splitLine.argument = argumentAt >= length ? '' : text.slice(argumentAt);
+  return splitLine;
+}
+
+/** Lines with tabs, control characters or non-ASCII text: the regular expression itself. */
+function splitOther(text: string): { command: string; argument: string } | null {
+  if (text.trim() === '') return null;
+  const match = /^\s*(\S+)(?: (.*))?$/.exec(text);
+  const upper = (match?.[1] ?? text).toUpperCase();
+  splitLine.command = COMMAND_WORDS.get(upper) ?? upper;
+  splitLine.argument = match?.[2] ?? '';
+  return splitLine;
 }
 
 function truncate(text: string, length: number): string {

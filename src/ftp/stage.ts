@@ -6,7 +6,7 @@
  */
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, ConnectionObserver, Direction } from '../tcp/types.js';
-import { StringPool } from './command-log.js';
+import { CommandStore } from './command-log.js';
 import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
 import { DataChannelLinker } from './linkage.js';
 import type { SessionRecord } from './model.js';
@@ -49,7 +49,7 @@ export class FtpStage {
   readonly linker: DataChannelLinker;
   private readonly controlPorts: ReadonlySet<number>;
   private listedCommands = 0;
-  private readonly strings = new StringPool();
+  private readonly commands = new CommandStore();
   private readonly maxListedCommands: number;
 
   constructor(private readonly options: FtpStageOptions) {
@@ -93,7 +93,7 @@ export class FtpStage {
       setupAnnounced: (record, setup) => linker.setupAnnounced(record, setup),
       transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
       listCommand: (record, frames) => this.listCommand(record, frames),
-      strings: this.strings,
+      commands: this.commands,
     });
     this.sessions.push(session.record);
     return {

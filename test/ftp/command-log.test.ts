@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandLog, StringPool } from '../../src/ftp/command-log.js';
+import { BLOCK_ROWS, CommandLog, CommandStore, StringPool } from '../../src/ftp/command-log.js';
 import { Command, NO_LINES, Reply, type CommandRecord } from '../../src/ftp/model.js';
 
 const at = (frame: number, fileIndex = 0) => [{ fileIndex, frame }];
@@ -27,7 +27,7 @@ function answered(word: string, argument: string, frame: number, code: number, t
 
 describe('CommandLog', () => {
   it('folds a plain answered command into columns and gives back the same facts', () => {
-    const log = new CommandLog(new StringPool());
+    const log = new CommandLog(new CommandStore());
     const commands = [answered('NOOP', '', 10, 200, 'NOOP ok.'), answered('CWD', '/pub/ünïcode dir', 4_000_000_000, 250, 'Directory changed.', 3)];
     const before = commands.map(view);
     for (const command of commands) command.row = log.push(command);
@@ -40,7 +40,7 @@ describe('CommandLog', () => {
   });
 
   it('keeps as objects what something may still point at or change', () => {
-    const log = new CommandLog(new StringPool());
+    const log = new CommandLog(new CommandStore());
     const pinned = answered('PORT', '10,0,0,1,4,1', 1, 200, 'PORT ok');
     pinned.pinned = true;
     const unanswered = new Command('PASV', '', at(3), 3);
@@ -63,7 +63,7 @@ describe('CommandLog', () => {
   });
 
   it('leaves rows in the order sent whatever order they fold in', () => {
-    const log = new CommandLog(new StringPool());
+    const log = new CommandLog(new CommandStore());
     const first = answered('USER', 'anonymous', 1, 331, 'Password?');
     const second = answered('PASS', '********', 3, 230, 'Logged in.');
     first.row = log.push(first);
@@ -72,6 +72,33 @@ describe('CommandLog', () => {
     expect([...log].map((command) => command.command)).toEqual(['USER', 'PASS']);
     log.fold(first.row, first);
     expect([...log].map(view)).toEqual([view(first), view(second)]);
+  });
+});
+
+describe('CommandStore', () => {
+  it('keeps the sessions of one stage apart while they interleave, across blocks and pages', () => {
+    const store = new CommandStore();
+    const logs = [new CommandLog(store), new CommandLog(store), new CommandLog(store)];
+    const sent: Command[][] = [[], [], []];
+    const later: [number, Command][] = [];
+    // Uneven rates, so blocks of the three sessions alternate irregularly; over 4096 rows a page.
+    for (let i = 0; i < 6000; i++) {
+      const which = i % 7 === 0 ? 0 : i % 3 === 0 ? 1 : 2;
+      const command = answered(i % 5 === 0 ? 'PORT' : 'NOOP', `arg ${i}`, 10 * i + 1, 200, `ok ${i % 11}`);
+      command.pinned = command.command === 'PORT';
+      command.row = logs[which]!.push(command);
+      sent[which]!.push(command);
+      // Fold most right away, a few later (a reply that came after other sessions' commands).
+      if (i % 13 !== 0) logs[which]!.fold(command.row, command);
+      else later.push([which, command]);
+    }
+    for (const [which, command] of later) logs[which]!.fold(command.row, command);
+    for (const [which, log] of logs.entries()) {
+      expect(log.length).toBe(sent[which]!.length);
+      expect([...log].map(view)).toEqual(sent[which]!.map(view));
+      expect([...log].filter((command, index) => command === sent[which]![index]).every((command) => command.command === 'PORT')).toBe(true);
+    }
+    expect(sent.every((list) => list.length > 2 * BLOCK_ROWS)).toBe(true);
   });
 });
 
