@@ -103,8 +103,8 @@ export class CommandStore {
     const numbers = this.numberPages[page]!;
     const cells = this.cellPages[page]!;
     const c = (row % PAGE_ROWS) * CELLS;
-    const reply = new Reply(numbers[n + 2]!, cells[c + 2] as string, NO_LINES, frameList(numbers[n + 4]!, numbers[n + 3]!), numbers[n + 6]!);
-    return new Command(cells[c] as string, cells[c + 1] as string, frameList(numbers[n + 1]!, numbers[n]!), numbers[n + 5]!, reply);
+    const reply = new Reply(numbers[n + 2]!, cells[c + 2] as string, NO_LINES, { fileIndex: numbers[n + 4]!, frame: numbers[n + 3]!, more: null }, numbers[n + 6]!);
+    return new Command(cells[c] as string, cells[c + 1] as string, { fileIndex: numbers[n + 1]!, frame: numbers[n]!, more: null }, numbers[n + 5]!, reply);
   }
 }
 
@@ -180,8 +180,4 @@ export class CommandLog implements Iterable<CommandRecord> {
   private rowOf(index: number): number {
     return this.blocks[Math.floor(index / BLOCK_ROWS)]! + (index % BLOCK_ROWS);
   }
-}
-
-function frameList(fileIndex: number, frame: number): { fileIndex: number; frame: number }[] {
-  return frame === 0 ? [] : [{ fileIndex, frame }];
 }

@@ -7,6 +7,7 @@
  * instead of buffered without bound.
  */
 import type { FrameRef } from '../findings.js';
+import { spanFrames, type FrameSpan } from './model.js';
 
 /** Zeek caps commands at 100 bytes by default; real replies (MLST, FEAT, 211-) run longer. */
 export const MAX_LINE_BYTES = 8192;
@@ -27,19 +28,27 @@ const TELNET_SE = 0xf0;
 const TELNET_WILL = 0xfb;
 const TELNET_DONT = 0xfe;
 
-export interface Line {
+/** One line as the splitter hands it on: a record refilled per line (keep its fields, not the record). */
+export class Line implements FrameSpan {
   /** Text without the line ending, decoded as UTF-8 (RFC 2640) with Telnet commands removed. */
-  text: string;
-  /** Every frame that carried a byte of the line, in order; a split command names several. */
-  frames: FrameRef[];
+  text = '';
+  /** The first frame that carried a byte of the line; the others (a split command) in `more`. */
+  fileIndex = 0;
+  frame = 0;
+  more: FrameRef[] | null = null;
   /** Line ended by bare LF rather than CRLF. */
-  bareLf: boolean;
+  bareLf = false;
   /** Bytes were skipped (cap) or lost (gap) inside or before this line. */
-  damaged: 'none' | 'too-long' | 'after-gap';
+  damaged: 'none' | 'too-long' | 'after-gap' = 'none';
   /** Telnet IAC sequences removed from the line (IP, DM, ...), for ABOR detection. */
-  telnetCommands: number;
+  telnetCommands = 0;
   /** The line ended the stream without a line feed. */
-  unterminated: boolean;
+  unterminated = false;
+
+  /** Every frame that carried a byte of the line, in order, as a list of its own. */
+  get frames(): FrameRef[] {
+    return spanFrames(this);
+  }
 }
 
 /** Gets a record that is refilled for the next line: keep its fields, not the record itself. */
@@ -60,7 +69,7 @@ export class LineSplitter {
    * hold many sessions.
    */
   private buffer: Uint8Array = NO_BYTES;
-  private readonly line: Line = { text: '', frames: [], bareLf: false, damaged: 'none', telnetCommands: 0, unterminated: false };
+  private readonly line = new Line();
   private length = 0;
   /**
    * Frames of the line being built: the first in two fields, the rest (rare: a line split
@@ -161,14 +170,6 @@ export class LineSplitter {
     this.frameCount++;
   }
 
-  /** The line's frames as a list of its own (handlers keep it). */
-  private takeFrames(): FrameRef[] {
-    if (this.frameCount === 0) return [];
-    const first = { fileIndex: this.firstFileIndex, frame: this.firstFrame };
-    const more = this.moreFrames;
-    return more === null ? [first] : [first, ...more];
-  }
-
   /** `length` bytes of this direction were never captured. */
   gap(_length: number): void {
     this.clear();
@@ -256,12 +257,18 @@ export class LineSplitter {
     // One Line record per splitter, refilled per line: handlers keep its fields, never the record.
     const line = this.line;
     line.text = utf8Slice.call(bytes, from, end);
-    line.frames = this.takeFrames();
+    line.fileIndex = this.firstFileIndex;
+    line.frame = this.frameCount === 0 ? 0 : this.firstFrame;
+    line.more = this.moreFrames;
     line.bareLf = !crlf && !unterminated;
     line.damaged = this.damaged;
     line.telnetCommands = this.telnetCommands;
     line.unterminated = unterminated;
     this.onLine(line);
+    // The record outlives the line: holding its text until the next one would carry every
+    // session's last line through each young-generation collection.
+    line.text = '';
+    line.more = null;
     this.clear();
   }
 

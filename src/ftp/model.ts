@@ -48,19 +48,32 @@ export interface CommandRecord {
 }
 
 /**
- * Commands and replies keep their frames as numbers: the first frame in two fields, the
+ * Where a line, command or reply was: its first frame as two numbers (frame 0: none), the
  * rest (rare: a line split over segments) in a list. A trace keeps every command and reply
- * it saw, nearly all in one frame, and a list plus a FrameRef each would be three more
- * objects per line for the garbage collector to carry; measured, carrying them cost more
- * than parsing the line did. `frames` builds the list when it is read.
+ * it saw, nearly all in one frame, and a list plus a FrameRef each would be more objects
+ * per line for the garbage collector to carry; measured, carrying them cost more than
+ * parsing the line did. Lists are made only when a report or finding asks (`frames`).
  */
-function spanFrames(fileIndex: number, frame: number, more: readonly FrameRef[] | null): FrameRef[] {
-  if (frame === 0) return [];
-  const first = { fileIndex, frame };
-  return more === null ? [first] : [first, ...more];
+export interface FrameSpan {
+  readonly fileIndex: number;
+  readonly frame: number;
+  readonly more: readonly FrameRef[] | null;
 }
 
-export class Reply implements ReplyRecord {
+/** The span of a frame list (the list's tail is kept, not copied). */
+export function spanOf(frames: readonly FrameRef[]): FrameSpan {
+  if (frames.length === 0) return { fileIndex: 0, frame: 0, more: null };
+  return { fileIndex: frames[0]!.fileIndex, frame: frames[0]!.frame, more: frames.length > 1 ? frames.slice(1) : null };
+}
+
+/** A span as a list of its own. */
+export function spanFrames(span: FrameSpan): FrameRef[] {
+  if (span.frame === 0) return [];
+  const first = { fileIndex: span.fileIndex, frame: span.frame };
+  return span.more === null ? [first] : [first, ...span.more];
+}
+
+export class Reply implements ReplyRecord, FrameSpan {
   code: number;
   text: string;
   lines: readonly string[];
@@ -68,20 +81,20 @@ export class Reply implements ReplyRecord {
   readonly fileIndex: number;
   /** 0 when the reply came in no frame at all. */
   readonly frame: number;
-  private readonly more: readonly FrameRef[] | null;
+  readonly more: readonly FrameRef[] | null;
 
-  constructor(code: number, text: string, lines: readonly string[], frames: readonly FrameRef[], time: number) {
+  constructor(code: number, text: string, lines: readonly string[], span: FrameSpan, time: number) {
     this.code = code;
     this.text = text;
     this.lines = lines;
     this.time = time;
-    this.fileIndex = frames.length > 0 ? frames[0]!.fileIndex : 0;
-    this.frame = frames.length > 0 ? frames[0]!.frame : 0;
-    this.more = frames.length > 1 ? frames.slice(1) : null;
+    this.fileIndex = span.fileIndex;
+    this.frame = span.frame;
+    this.more = span.more;
   }
 
   get frames(): FrameRef[] {
-    return spanFrames(this.fileIndex, this.frame, this.more);
+    return spanFrames(this);
   }
 
   /** In one frame (or none). */
@@ -90,7 +103,7 @@ export class Reply implements ReplyRecord {
   }
 }
 
-export class Command implements CommandRecord {
+export class Command implements CommandRecord, FrameSpan {
   command: string;
   argument: string;
   time: number;
@@ -104,9 +117,9 @@ export class Command implements CommandRecord {
   readonly fileIndex: number;
   /** 0 when the command came in no frame at all. */
   readonly frame: number;
-  private readonly more: readonly FrameRef[] | null;
+  readonly more: readonly FrameRef[] | null;
 
-  constructor(command: string, argument: string, frames: readonly FrameRef[], time: number, reply: ReplyRecord | null = null) {
+  constructor(command: string, argument: string, span: FrameSpan, time: number, reply: ReplyRecord | null = null) {
     this.command = command;
     this.argument = argument;
     this.time = time;
@@ -115,13 +128,13 @@ export class Command implements CommandRecord {
     this.invalidReply = null;
     this.pinned = false;
     this.row = -1;
-    this.fileIndex = frames.length > 0 ? frames[0]!.fileIndex : 0;
-    this.frame = frames.length > 0 ? frames[0]!.frame : 0;
-    this.more = frames.length > 1 ? frames.slice(1) : null;
+    this.fileIndex = span.fileIndex;
+    this.frame = span.frame;
+    this.more = span.more;
   }
 
   get frames(): FrameRef[] {
-    return spanFrames(this.fileIndex, this.frame, this.more);
+    return spanFrames(this);
   }
 
   frameNumbers(): number[] {

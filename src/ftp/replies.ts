@@ -5,20 +5,22 @@
  */
 import type { FrameRef } from '../findings.js';
 import type { Line } from './lines.js';
-import { NO_LINES, Reply, type ReplyRecord } from './model.js';
+import { NO_LINES, Reply, spanOf, type ReplyRecord } from './model.js';
 
 /** Lines kept per multi-line reply; FEAT and STAT replies can be long, but not unbounded. */
 export const MAX_REPLY_LINES = 500;
 
-export type ReplyEvent =
-  | { kind: 'reply'; reply: ReplyRecord }
-  /** A line that is not a reply at all (no 3-digit code outside a multi-line reply). */
-  | { kind: 'invalid'; line: Line };
+/**
+ * What a line completed: a reply, NOT_A_REPLY for a line that is not one at all (no
+ * 3-digit code outside a multi-line reply), or null while a multi-line reply is open.
+ */
+export type ReplyEvent = ReplyRecord | typeof NOT_A_REPLY | null;
+export const NOT_A_REPLY = 'not-a-reply';
 
 export class ReplyAssembler {
   private open: { code: number; lines: string[]; frames: FrameRef[]; dropped: number } | null = null;
 
-  push(line: Line, time: number): ReplyEvent | null {
+  push(line: Line, time: number): ReplyEvent {
     const text = line.text;
     const code = replyCode(text);
     const continues = code > 0 && text.charCodeAt(3) === 0x2d;
@@ -29,17 +31,16 @@ export class ReplyAssembler {
       else open.dropped++;
       if (code === open.code && !continues) {
         this.open = null;
-        return { kind: 'reply', reply: record(open.code, open.lines, open.frames, time) };
+        return record(open.code, open.lines, open.frames, time);
       }
       return null;
     }
-    if (code < 0) return { kind: 'invalid', line };
+    if (code < 0) return NOT_A_REPLY;
     if (continues) {
-      // The splitter hands each line a fresh frames list: the reply can own it.
       this.open = { code, lines: [line.text], frames: line.frames, dropped: 0 };
       return null;
     }
-    return { kind: 'reply', reply: new Reply(code, text.slice(4), NO_LINES, line.frames, time) };
+    return new Reply(code, text.slice(4), NO_LINES, line, time);
   }
 
   /** End of the stream: a multi-line reply still open is reported as it stands. */
@@ -78,5 +79,5 @@ function record(code: number, lines: string[], frames: FrameRef[], time: number)
   // The text a user reads: the first line without its code, then the body lines.
   const first = lines[0]!.slice(4);
   const rest = lines.slice(1).map((line, index, all) => (index === all.length - 1 && /^\d{3} /.test(line) ? line.slice(4) : line));
-  return new Reply(code, [first, ...rest].filter((part) => part !== '').join('\n'), lines, frames, time);
+  return new Reply(code, [first, ...rest].filter((part) => part !== '').join('\n'), lines, spanOf(frames), time);
 }

@@ -8,8 +8,8 @@ import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
 import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
 import { CommandLog, type CommandStore } from './command-log.js';
-import { Command, NO_REPLIES, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
-import { ReplyAssembler } from './replies.js';
+import { Command, NO_REPLIES, spanOf, type FrameSpan, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
+import { NOT_A_REPLY, ReplyAssembler } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
 import { FTP_COMMANDS } from './detect.js';
@@ -30,7 +30,7 @@ export interface SessionHooks {
   /** A transfer command was sent: the linker gives it a data connection. */
   transferRequested(session: SessionRecord, transfer: TransferRecord): void;
   /** Whether the trace-wide budget of listed commands takes this one (false: count it, do not list it). */
-  listCommand(session: SessionRecord, frames: FrameRef[]): boolean;
+  listCommand(session: SessionRecord, where: FrameSpan): boolean;
   /** Where listed commands are kept, shared by the stage's sessions. */
   commands: CommandStore;
 }
@@ -140,10 +140,10 @@ export class FtpSession {
     if (!COMMAND_WORDS.has(command) && !/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
     }
-    const record = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line.frames, this.now());
+    const record = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line, this.now());
     this.record.commandCount++;
     if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) {
-      if (this.hooks.listCommand(this.record, line.frames)) record.row = this.record.commands.push(record);
+      if (this.hooks.listCommand(this.record, line)) record.row = this.record.commands.push(record);
     } else if (this.record.commandCount === MAX_COMMANDS_PER_SESSION + 1) {
       this.finding('ftp.session.too-many-commands', 'note', `more than ${MAX_COMMANDS_PER_SESSION} commands: later ones are analyzed but not listed`, line.frames);
     }
@@ -186,7 +186,7 @@ export class FtpSession {
     if (this.encrypted) return;
     const event = this.replies.push(line, this.now());
     if (event === null) return;
-    if (event.kind === 'invalid') {
+    if (event === NOT_A_REPLY) {
       if (line.text.trim() === '') return;
       // It still answers the oldest command: pairing the next real reply with it would shift every later pair.
       const answered = this.pending.shift();
@@ -195,7 +195,7 @@ export class FtpSession {
         `"${truncate(line.text, 40)}" is not a reply (no 3-digit code)${answered ? `; taken as the answer to ${answered.command}` : ''}`, line.frames);
       return;
     }
-    this.reply(event.reply);
+    this.reply(event);
   }
 
   private reply(reply: ReplyRecord): void {
@@ -325,7 +325,7 @@ export class FtpSession {
     else if (reply.code === 229) announcement = parse229(reply.text);
     else if (reply.code === 228) announcement = parseLongAddress('LPSV', reply.text);
     if (announcement === null) return;
-    const asked = command ?? new Command(announcement.kind, '', reply.frames, reply.time, reply);
+    const asked = command ?? new Command(announcement.kind, '', spanOf(reply.frames), reply.time, reply);
     if (command === null) {
       this.finding('ftp.reply.unsolicited-passive', 'note', `${reply.code} reply with no ${announcement.kind} command waiting for it`, reply.frames);
     }

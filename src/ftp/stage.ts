@@ -4,13 +4,13 @@
  * control session (by port, or by content after a short sniff), or neither (count-only
  * as soon as that is clear, so its payload is never looked at again).
  */
-import type { FindingSink, FrameRef } from '../findings.js';
-import type { Connection, ConnectionObserver, Direction } from '../tcp/types.js';
+import type { FindingSink } from '../findings.js';
+import type { Connection, ConnectionObserver, Direction, Segment } from '../tcp/types.js';
 import { CommandStore } from './command-log.js';
 import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
 import { DataChannelLinker } from './linkage.js';
-import type { SessionRecord } from './model.js';
-import { FtpSession } from './session.js';
+import { spanFrames, type FrameSpan, type SessionRecord } from './model.js';
+import { FtpSession, type SessionHooks } from './session.js';
 
 /** Bytes of each direction looked at before deciding a connection is not FTP. */
 export const SNIFF_BYTES = 512;
@@ -49,16 +49,25 @@ export class FtpStage {
   readonly linker: DataChannelLinker;
   private readonly controlPorts: ReadonlySet<number>;
   private listedCommands = 0;
-  private readonly commands = new CommandStore();
   private readonly maxListedCommands: number;
+  /** One set of hooks for all sessions: a trace can hold many thousands of them at once. */
+  private readonly hooks: SessionHooks;
 
   constructor(private readonly options: FtpStageOptions) {
     this.controlPorts = new Set(options.controlPorts);
     this.maxListedCommands = options.maxListedCommands ?? MAX_LISTED_COMMANDS;
-    this.linker = new DataChannelLinker(options.findings);
+    const linker = (this.linker = new DataChannelLinker(options.findings));
+    this.hooks = {
+      findings: options.findings,
+      showCredentials: options.showCredentials,
+      setupAnnounced: (record, setup) => linker.setupAnnounced(record, setup),
+      transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
+      listCommand: (record, where) => this.listCommand(record, where),
+      commands: new CommandStore(),
+    };
   }
 
-  private listCommand(session: SessionRecord, frames: FrameRef[]): boolean {
+  private listCommand(session: SessionRecord, where: FrameSpan): boolean {
     if (this.listedCommands < this.maxListedCommands) {
       this.listedCommands++;
       return true;
@@ -68,7 +77,7 @@ export class FtpStage {
         code: 'ftp.capture.commands-not-listed',
         severity: 'note',
         message: `more than ${this.maxListedCommands} commands in the trace: later ones are analyzed (replies, setups, transfers, helper verdicts) but not listed in their sessions' commands`,
-        frames,
+        frames: spanFrames(where),
         session: session.id,
         connection: session.connection.id,
       });
@@ -86,31 +95,9 @@ export class FtpStage {
   }
 
   private startSession(connection: Connection, evidence: FtpEvidence, fallback: ConnectionObserver | null): ConnectionObserver {
-    const linker = this.linker;
-    const session = new FtpSession(this.sessions.length + 1, connection, evidence, {
-      findings: this.options.findings,
-      showCredentials: this.options.showCredentials,
-      setupAnnounced: (record, setup) => linker.setupAnnounced(record, setup),
-      transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
-      listCommand: (record, frames) => this.listCommand(record, frames),
-      commands: this.commands,
-    });
+    const session = new FtpSession(this.sessions.length + 1, connection, evidence, this.hooks);
     this.sessions.push(session.record);
-    return {
-      segment: forwardSegment(fallback),
-      data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
-        session.data(direction, bytes, fileIndex, frame);
-        // Encrypted from here on: stop paying for reassembly of bytes nobody can read.
-        if (session.encrypted) conn.observer = endOnly(session, fallback);
-      },
-      gap(_conn: Connection, direction: Direction, length: number): void {
-        session.gap(direction, length);
-      },
-      end(conn: Connection): void {
-        session.end();
-        fallback?.end?.(conn);
-      },
-    };
+    return new SessionObserver(session, fallback);
   }
 
   private sniff(connection: Connection, fallback: ConnectionObserver | null): ConnectionObserver {
@@ -160,6 +147,42 @@ export class FtpStage {
       },
     };
   }
+}
+
+/**
+ * A session's view of its control connection. A class with the work in its methods, not
+ * an object of closures: one is alive per open session, and thousands can be open at once.
+ */
+class SessionObserver implements ConnectionObserver {
+  /** The segment view belongs to whoever else watches the connection (the helper model). */
+  readonly segment: ConnectionObserver['segment'];
+
+  constructor(
+    private readonly session: FtpSession,
+    readonly fallback: ConnectionObserver | null,
+  ) {
+    this.segment = fallback?.segment !== undefined ? forwardToFallback : undefined;
+  }
+
+  data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
+    this.session.data(direction, bytes, fileIndex, frame);
+    // Encrypted from here on: stop paying for reassembly of bytes nobody can read.
+    if (this.session.encrypted) conn.observer = endOnly(this.session, this.fallback);
+  }
+
+  gap(_conn: Connection, direction: Direction, length: number): void {
+    this.session.gap(direction, length);
+  }
+
+  end(conn: Connection): void {
+    this.session.end();
+    this.fallback?.end?.(conn);
+  }
+}
+
+/** SessionObserver's segment(): one function for all of them, reading the fallback through `this`. */
+function forwardToFallback(this: SessionObserver, conn: Connection, segment: Segment): void {
+  this.fallback!.segment!(conn, segment);
 }
 
 /** The segment view belongs to whoever else watches the connection (the helper model): pass it on. */

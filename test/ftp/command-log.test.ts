@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCK_ROWS, CommandLog, CommandStore, StringPool } from '../../src/ftp/command-log.js';
-import { Command, NO_LINES, Reply, type CommandRecord } from '../../src/ftp/model.js';
+import { Command, NO_LINES, Reply, spanOf, type CommandRecord } from '../../src/ftp/model.js';
 
 const at = (frame: number, fileIndex = 0) => [{ fileIndex, frame }];
+const span = (frames: { fileIndex: number; frame: number }[]) => spanOf(frames);
 
 /** Everything a report reads of a command, as plain data. */
 function view(command: CommandRecord) {
@@ -20,8 +21,8 @@ function view(command: CommandRecord) {
 }
 
 function answered(word: string, argument: string, frame: number, code: number, text: string, fileIndex = 0): Command {
-  const command = new Command(word, argument, at(frame, fileIndex), 1_700_000_000.25 + frame / 1e4);
-  command.reply = new Reply(code, text, NO_LINES, at(frame + 1, fileIndex), 1_700_000_000.5 + frame / 1e4);
+  const command = new Command(word, argument, span(at(frame, fileIndex)), 1_700_000_000.25 + frame / 1e4);
+  command.reply = new Reply(code, text, NO_LINES, span(at(frame + 1, fileIndex)), 1_700_000_000.5 + frame / 1e4);
   return command;
 }
 
@@ -43,15 +44,15 @@ describe('CommandLog', () => {
     const log = new CommandLog(new CommandStore());
     const pinned = answered('PORT', '10,0,0,1,4,1', 1, 200, 'PORT ok');
     pinned.pinned = true;
-    const unanswered = new Command('PASV', '', at(3), 3);
+    const unanswered = new Command('PASV', '', span(at(3)), 3);
     const preliminary = answered('RETR', 'f', 5, 226, 'done');
-    preliminary.preliminary = [new Reply(150, 'opening', NO_LINES, at(6), 6)];
-    const split = new Command('STAT', '', [...at(7), ...at(8)], 8);
-    split.reply = new Reply(211, 'ok', NO_LINES, at(9), 9);
+    preliminary.preliminary = [new Reply(150, 'opening', NO_LINES, span(at(6)), 6)];
+    const split = new Command('STAT', '', span([...at(7), ...at(8)]), 8);
+    split.reply = new Reply(211, 'ok', NO_LINES, span(at(9)), 9);
     const splitReply = answered('SYST', '', 10, 215, 'UNIX');
-    splitReply.reply = new Reply(215, 'UNIX', NO_LINES, [...at(11), ...at(12)], 12);
+    splitReply.reply = new Reply(215, 'UNIX', NO_LINES, span([...at(11), ...at(12)]), 12);
     const multiLine = answered('FEAT', '', 13, 211, 'Features: MDTM End');
-    multiLine.reply = new Reply(211, 'Features: MDTM End', ['211-Features:', ' MDTM', '211 End'], at(14), 14);
+    multiLine.reply = new Reply(211, 'Features: MDTM End', ['211-Features:', ' MDTM', '211 End'], span(at(14)), 14);
     const invalid = answered('HELP', '', 15, 214, 'help');
     invalid.invalidReply = 'garbage';
     const kept = [pinned, unanswered, preliminary, split, splitReply, multiLine, invalid];
