@@ -23,6 +23,8 @@ export const MAX_SETUPS_PER_PORT = 256;
 
 /** Exact endpoint, from the host that should connect. */
 const PERFECT_MATCH = 4;
+/** The announced port at the announcing host (address rewritten or ignored), from the host that should connect. */
+const PORT_ONLY_MATCH = 2;
 
 interface OpenSetup {
   session: SessionRecord;
@@ -31,8 +33,20 @@ interface OpenSetup {
   waiting: TransferRecord[];
 }
 
+/**
+ * The open setups announcing one port, oldest first, and how many of them name each
+ * address. A connection to an address no setup names can score at most a port-only
+ * match, so the search stops at the newest such match instead of reading every setup:
+ * behind NAT every 227 names the private address and every data connection goes to
+ * the public one, and a busy server reuses its passive ports across many sessions.
+ */
+interface PortSetups {
+  list: OpenSetup[];
+  byAddress: Map<string, number>;
+}
+
 export class DataChannelLinker {
-  private readonly byPort = new Map<number, OpenSetup[]>();
+  private readonly byPort = new Map<number, PortSetups>();
   private readonly bySetup = new Map<SetupRecord, OpenSetup>();
   /** Weak: a trace can hold millions of data connections, and only the listed ones are asked about. */
   private readonly claimed = new WeakSet<Connection>();
@@ -50,13 +64,11 @@ export class DataChannelLinker {
     const open: OpenSetup = { session, setup, unassigned: [], waiting: [] };
     if (this.bySetup.size >= MAX_OPEN_SETUPS) this.forgetOldest(setup);
     this.bySetup.set(setup, open);
-    const list = this.byPort.get(setup.targetPort);
-    if (!list) {
-      this.byPort.set(setup.targetPort, [open]);
-      return;
-    }
-    list.push(open);
-    if (list.length > MAX_SETUPS_PER_PORT) this.bySetup.delete(list.shift()!.setup);
+    let port = this.byPort.get(setup.targetPort);
+    if (!port) this.byPort.set(setup.targetPort, (port = { list: [], byAddress: new Map() }));
+    port.list.push(open);
+    countAddress(port, setup, 1);
+    if (port.list.length > MAX_SETUPS_PER_PORT) this.forget(port, 0);
   }
 
   transferRequested(session: SessionRecord, transfer: TransferRecord): void {
@@ -73,19 +85,22 @@ export class DataChannelLinker {
 
   /** Called for each new TCP connection; true when it is a data connection of a known setup. */
   claim(connection: Connection): boolean {
-    const candidates = this.byPort.get(connection.server.port);
-    if (!candidates) return this.claimForOrphan(connection);
-    this.prune(candidates, connection.firstTime);
+    const port = this.byPort.get(connection.server.port);
+    if (!port) return this.claimForOrphan(connection);
+    this.prune(port, connection.firstTime);
+    const candidates = port.list;
+    // Without a setup naming this address, a port-only match from the right host is the best there is.
+    const bestPossible = port.byAddress.has(connection.server.address) ? PERFECT_MATCH : PORT_ONLY_MATCH;
     let best: OpenSetup | null = null;
     let bestScore = 0;
-    // Newest first: the latest setup wins ties, and a perfect fit ends the search.
+    // Newest first: the latest setup wins ties, and the best possible fit ends the search.
     for (let i = candidates.length - 1; i >= 0; i--) {
       const open = candidates[i]!;
       const score = matchScore(open, connection);
       if (score > bestScore) {
         best = open;
         bestScore = score;
-        if (score === PERFECT_MATCH) break;
+        if (score === bestPossible) break;
       }
     }
     if (best === null) return this.claimForOrphan(connection);
@@ -125,21 +140,26 @@ export class DataChannelLinker {
   }
 
   /** Setups on one port are kept in time order: drop the ones too old to claim anything. */
-  private prune(candidates: OpenSetup[], now: number): void {
-    let stale = 0;
-    while (stale < candidates.length && now - candidates[stale]!.setup.time > SETUP_MAX_AGE_SECONDS) stale++;
-    if (stale === 0) return;
-    for (const open of candidates.splice(0, stale)) this.bySetup.delete(open.setup);
+  private prune(port: PortSetups, now: number): void {
+    const list = port.list;
+    while (list.length > 0 && now - list[0]!.setup.time > SETUP_MAX_AGE_SECONDS) this.forget(port, 0);
+  }
+
+  /** Stops matching the setup at `index` of its port's list. */
+  private forget(port: PortSetups, index: number): void {
+    const [open] = port.list.splice(index, 1);
+    this.bySetup.delete(open!.setup);
+    countAddress(port, open!.setup, -1);
   }
 
   private forgetOldest(incoming: SetupRecord): void {
     // A Map iterates in insertion order: the first entry is the oldest setup.
     const oldest = this.bySetup.values().next().value as OpenSetup;
-    this.bySetup.delete(oldest.setup);
-    const list = this.byPort.get(oldest.setup.targetPort!)!;
-    const at = list.indexOf(oldest);
-    if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) this.byPort.delete(oldest.setup.targetPort!);
+    const port = this.byPort.get(oldest.setup.targetPort!)!;
+    const at = port.list.indexOf(oldest);
+    if (at >= 0) this.forget(port, at);
+    else this.bySetup.delete(oldest.setup);
+    if (port.list.length === 0) this.byPort.delete(oldest.setup.targetPort!);
     if (!this.capNoted) {
       this.capNoted = true;
       this.findings({
@@ -150,6 +170,14 @@ export class DataChannelLinker {
       });
     }
   }
+}
+
+function countAddress(port: PortSetups, setup: SetupRecord, delta: 1 | -1): void {
+  const address = setup.targetAddress;
+  if (address === null) return;
+  const count = (port.byAddress.get(address) ?? 0) + delta;
+  if (count > 0) port.byAddress.set(address, count);
+  else port.byAddress.delete(address);
 }
 
 /**
@@ -171,7 +199,7 @@ function matchScore(open: OpenSetup, connection: Connection): number {
   if (exact) return initiatorFits ? PERFECT_MATCH : 3;
   // Port only: the destination is the host that announced (address rewritten or ignored).
   const announcer = active ? control.client.address : control.server.address;
-  if (connection.server.address === announcer) return initiatorFits ? 2 : 1;
+  if (connection.server.address === announcer) return initiatorFits ? PORT_ONLY_MATCH : 1;
   return 0;
 }
 
