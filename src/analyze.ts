@@ -111,7 +111,7 @@ function decodeFindings(stats: DecodeStats): Finding[] {
       message:
         `${fragments} IP fragments (${stats.ipv4Fragments} IPv4, ${stats.ipv6Fragments} IPv6); ` +
         'ftpcap does not reassemble them yet, and the kernel helper sees only reassembled packets',
-      frames: [{ fileIndex: 0, frame: stats.firstFragmentFrame }],
+      frames: [{ fileIndex: stats.firstFragmentFileIndex, frame: stats.firstFragmentFrame }],
     },
   ];
 }

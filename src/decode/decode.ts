@@ -15,6 +15,7 @@ export function decodeFrame(frame: Frame, out: DecodedPacket, stats: DecodeStats
   stats.linkTypes[frame.linkType] = (stats.linkTypes[frame.linkType] ?? 0) + 1;
   const result = decodeFrameHeaders(frame, out, stats);
   stats.results[result]++;
+  if (out.fragment && stats.ipv4Fragments + stats.ipv6Fragments === 1) stats.firstFragmentFileIndex = frame.fileIndex;
   return result;
 }
 

@@ -20,6 +20,8 @@ export interface DecodeStats {
   ipv6Fragments: number;
   /** Frame number of the first fragment seen, 0 when none: where a user should look first. */
   firstFragmentFrame: number;
+  /** The capture file it is in (numbers restart in each file of a rotation). */
+  firstFragmentFileIndex: number;
 }
 
 export function newDecodeStats(): DecodeStats {
@@ -30,6 +32,7 @@ export function newDecodeStats(): DecodeStats {
     ipv4Fragments: 0,
     ipv6Fragments: 0,
     firstFragmentFrame: 0,
+    firstFragmentFileIndex: 0,
   };
 }
 

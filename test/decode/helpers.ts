@@ -16,7 +16,7 @@ export interface Decoded {
  */
 export function decodeBytes(
   frame: EncodedFrame,
-  options: { capturedLength?: number; number?: number; stats?: DecodeStats; pkt?: DecodedPacket } = {},
+  options: { capturedLength?: number; number?: number; fileIndex?: number; stats?: DecodeStats; pkt?: DecodedPacket } = {},
 ): Decoded {
   const lead = 7;
   const chunk = new Uint8Array(lead + frame.data.length + 5).fill(0xee);
@@ -28,6 +28,7 @@ export function decodeBytes(
   f.originalLength = frame.data.length;
   f.linkType = frame.linkType;
   f.number = options.number ?? 1;
+  f.fileIndex = options.fileIndex ?? 0;
   const pkt = options.pkt ?? newDecodedPacket();
   const stats = options.stats ?? newDecodeStats();
   const result = decodeFrame(f, pkt, stats);

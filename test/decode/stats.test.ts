@@ -35,6 +35,15 @@ test('one run counts every frame once, by result and by link type', () => {
   expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
 });
 
+test('the first fragment is named by file and frame: numbers restart in each file of a rotation', () => {
+  const stats = newDecodeStats();
+  const tcp = { src: '10.0.0.1', dst: '10.0.0.2', srcPort: 1, dstPort: 21 };
+  decodeBytes(tcpFrame(tcp), { stats, number: 1, fileIndex: 0 });
+  decodeBytes(tcpFrame({ ...tcp, ip: { mf: true } }), { stats, number: 7, fileIndex: 2 });
+  decodeBytes(tcpFrame({ ...tcp, ip: { fragmentOffset: 8 } }), { stats, number: 3, fileIndex: 3 });
+  expect([stats.firstFragmentFileIndex, stats.firstFragmentFrame]).toEqual([2, 7]);
+});
+
 test('result names', () => {
   expect(decodeResultName(DecodeResult.Tcp)).toBe('tcp');
   expect(decodeResultName(DecodeResult.UnsupportedLink)).toBe('unsupportedLink');
