@@ -34,8 +34,8 @@ function controlObserver(counters: { lines: number; segments: number; gaps: numb
     segment(_conn: Connection, segment: Segment): void {
       if (segment.payloadLength > 0) counters.segments++;
     },
-    data(_conn: Connection, _direction: Direction, bytes: Uint8Array): void {
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x0a) counters.lines++;
+    stream(_conn: Connection, _direction: Direction, buffer: Uint8Array, start: number, end: number): void {
+      for (let i = start; i < end; i++) if (buffer[i] === 0x0a) counters.lines++;
     },
     gap(): void {
       counters.gaps++;

@@ -23,6 +23,16 @@ const NO_BYTES = new Uint8Array(0);
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }).utf8Slice;
 
 const IAC = 0xff;
+
+/**
+ * The first `byte` in bytes[from, to), or -1. A loop, not the native indexOf: that one
+ * has no end and would read on past the segment into the rest of the capture's chunk.
+ * Control lines are short.
+ */
+function indexOfByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (bytes[i] === byte) return i;
+  return -1;
+}
 const TELNET_SB = 0xfa;
 const TELNET_SE = 0xf0;
 const TELNET_WILL = 0xfb;
@@ -96,27 +106,32 @@ export class LineSplitter {
      * reply code): lost bytes usually end at a segment boundary, which is a line boundary
      * in most FTP traffic, so we resume there instead of throwing the line away.
      */
-    private readonly looksLikeLineStart: (bytes: Uint8Array) => boolean = () => false,
+    private readonly looksLikeLineStart: (bytes: Uint8Array, start: number, end: number) => boolean = () => false,
   ) {}
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
-    const n = bytes.length;
-    let i = 0;
+    this.pushRange(bytes, 0, bytes.length, fileIndex, frame);
+  }
+
+  /** Bytes buffer[start, end) of the stream, from one frame. */
+  pushRange(bytes: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void {
+    const n = end;
+    let i = start;
     if (this.resyncing) {
-      if (this.looksLikeLineStart(bytes)) {
+      if (this.looksLikeLineStart(bytes, start, end)) {
         this.resyncing = false;
         this.damaged = 'after-gap';
       } else {
-        const lf = bytes.indexOf(0x0a);
+        const lf = indexOfByte(bytes, 0x0a, start, end);
         if (lf < 0) return;
         this.resyncing = false;
         this.damaged = 'after-gap';
         i = lf + 1;
       }
     }
-    // Whole runs of plain bytes are found with the native indexOf and copied at once; only
-    // Telnet sequences (rare: IAC before ABOR) go byte by byte.
-    let iac = bytes.indexOf(IAC, i);
+    // Whole runs of plain bytes are found at once and copied at once (or read in place);
+    // only Telnet sequences (rare: IAC before ABOR) go byte by byte.
+    let iac = indexOfByte(bytes, IAC, i, n);
     let noted = false;
     while (i < n) {
       if (!noted && !this.skipping) {
@@ -128,13 +143,13 @@ export class LineSplitter {
         i++;
         continue;
       }
-      if (iac >= 0 && iac < i) iac = bytes.indexOf(IAC, i);
+      if (iac >= 0 && iac < i) iac = indexOfByte(bytes, IAC, i, n);
       if (iac === i) {
         this.telnetByte(IAC);
         i++;
         continue;
       }
-      let lf = bytes.indexOf(0x0a, i);
+      let lf = indexOfByte(bytes, 0x0a, i, n);
       if (iac >= 0 && (lf < 0 || iac < lf)) {
         this.appendRange(bytes, i, iac);
         i = iac;

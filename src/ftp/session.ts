@@ -97,8 +97,9 @@ export class FtpSession {
     return this.record.tls !== null;
   }
 
-  data(direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
-    if (!this.encrypted) this.splitters[direction].push(bytes, fileIndex, frame);
+  /** Stream bytes buffer[start, end) of one direction, from one frame. */
+  data(direction: Direction, buffer: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void {
+    if (!this.encrypted) this.splitters[direction].pushRange(buffer, start, end, fileIndex, frame);
   }
 
   gap(direction: Direction, length: number): void {
@@ -485,17 +486,18 @@ function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length)}…`;
 }
 
-/** 3–4 letters then a space or line end: how every FTP command line starts. */
-function startsLikeCommand(bytes: Uint8Array): boolean {
+/** bytes[start, end) starts with 3–4 letters then a space or line end: how every FTP command line starts. */
+function startsLikeCommand(bytes: Uint8Array, start: number, end: number): boolean {
   let letters = 0;
-  while (letters < bytes.length && letters < 5 && isLetter(bytes[letters]!)) letters++;
-  const next = bytes[letters];
+  while (start + letters < end && letters < 5 && isLetter(bytes[start + letters]!)) letters++;
+  const next = start + letters < end ? bytes[start + letters] : undefined;
   return letters >= 3 && letters <= 4 && (next === 0x20 || next === 0x0d || next === 0x0a);
 }
 
-/** Three digits then a space or hyphen: how every reply line starts. */
-function startsLikeReply(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && isDigit(bytes[0]!) && isDigit(bytes[1]!) && isDigit(bytes[2]!) && (bytes[3] === 0x20 || bytes[3] === 0x2d);
+/** bytes[start, end) starts with three digits then a space or hyphen: how every reply line starts. */
+function startsLikeReply(bytes: Uint8Array, start: number, end: number): boolean {
+  return end - start >= 4 && isDigit(bytes[start]!) && isDigit(bytes[start + 1]!) && isDigit(bytes[start + 2]!) &&
+    (bytes[start + 3] === 0x20 || bytes[start + 3] === 0x2d);
 }
 
 function isLetter(byte: number): boolean {

@@ -117,10 +117,10 @@ export class FtpStage {
         const observer = this.startSession(conn, evidence, fallback);
         conn.observer = observer;
         for (const chunk of chunks) {
-          if (chunk.bytes) observer.data!(conn, chunk.direction, chunk.bytes, chunk.fileIndex, chunk.frame);
+          if (chunk.bytes) observer.stream!(conn, chunk.direction, chunk.bytes, 0, chunk.bytes.length, chunk.fileIndex, chunk.frame);
           else observer.gap!(conn, chunk.direction, chunk.gap);
         }
-        if (current?.bytes) observer.data!(conn, current.direction, current.bytes, current.fileIndex, current.frame);
+        if (current?.bytes) observer.stream!(conn, current.direction, current.bytes, 0, current.bytes.length, current.fileIndex, current.frame);
         if (atEnd) observer.end!(conn);
         return true;
       }
@@ -131,7 +131,9 @@ export class FtpStage {
     };
     return {
       segment: forwardSegment(fallback),
-      data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
+      stream(conn: Connection, direction: Direction, buffer: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void {
+        // A view here is cheap enough: only a connection's first bytes are sniffed.
+        const bytes = buffer.subarray(start, end);
         const take = Math.min(SNIFF_BYTES - seen[direction], bytes.length);
         seen[direction] += bytes.length;
         if (take > 0) text[direction] += latin1(bytes, take);
@@ -164,8 +166,8 @@ class SessionObserver implements ConnectionObserver {
     this.segment = fallback?.segment !== undefined ? forwardToFallback : undefined;
   }
 
-  data(conn: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void {
-    this.session.data(direction, bytes, fileIndex, frame);
+  stream(conn: Connection, direction: Direction, buffer: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void {
+    this.session.data(direction, buffer, start, end, fileIndex, frame);
     // Encrypted from here on: stop paying for reassembly of bytes nobody can read.
     if (this.session.encrypted) conn.observer = endOnly(this.session, this.fallback);
   }

@@ -208,11 +208,11 @@ class Flow extends TupleKey implements StreamSink {
     const observer = this.observer();
     if (observer === null) return;
     if (this.gapToClient + this.gapToServer > 0) this.flushGap(observer, direction);
-    if (observer.data !== undefined) observer.data(this.conn, direction, bytes.subarray(from, to), fileIndex, frame);
+    if (observer.stream !== undefined) observer.stream(this.conn, direction, bytes, from, to, fileIndex, frame);
   }
 
   /**
-   * Gaps are told just before the next data() of their direction, or the end: a hole given
+   * Gaps are told just before the next stream() of their direction, or the end: a hole given
    * up in two steps (part at an ACK, the rest at the close) is still one gap of its size.
    */
   streamGap(direction: Direction, length: number): void {
@@ -596,10 +596,10 @@ export class ConnectionTable {
     conn.observer = null;
   }
 
-  /** The stream view is on while the observer has data(); turning it off frees every copy. */
+  /** The stream view is on while the observer has stream(); turning it off frees every copy. */
   private syncBuffered(flow: Flow): boolean {
     const observer = flow.observer();
-    const buffered = observer !== null && observer.data !== undefined;
+    const buffered = observer !== null && observer.stream !== undefined;
     if (buffered !== flow.buffered) {
       if (!buffered) {
         flow.halves[0].dropBuffers();

@@ -109,12 +109,14 @@ export interface ConnectionObserver {
   /** Segment view: every segment of the connection in capture order, before its bytes reach the stream view. */
   segment?(connection: Connection, segment: Segment): void;
   /**
-   * Stream view: in-order bytes of one direction, each call from a single frame.
-   * `bytes` is a view valid only during the call.
+   * Stream view: in-order bytes of one direction, each call from a single frame:
+   * buffer[start, end), valid only during the call. The range comes with the buffer it is
+   * in (the capture's chunk, mostly) instead of a view made for it: a view per segment was
+   * the largest allocation of a run on control-heavy traces.
    */
-  data?(connection: Connection, direction: Direction, bytes: Uint8Array, fileIndex: number, frame: number): void;
+  stream?(connection: Connection, direction: Direction, buffer: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void;
   /**
-   * Bytes that were never captured (or cut by the snaplen), before the next data() in that
+   * Bytes that were never captured (or cut by the snaplen), before the next stream() in that
    * direction or end(); adjacent holes come as one call.
    */
   gap?(connection: Connection, direction: Direction, length: number): void;

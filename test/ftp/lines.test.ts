@@ -100,6 +100,26 @@ describe('LineSplitter against a byte-at-a-time reference', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('reads only its range of a larger buffer (the TCP stage hands over the capture chunk)', () => {
+    const alphabet = [0x41, 0x20, 0x0d, 0x0a, 0xff, 0xf4, 0xc3, 0xa9];
+    const chunk = fc.array(fc.constantFrom(...alphabet), { maxLength: 40 });
+    // Line feeds and IACs around the range must not be taken for the range's own.
+    const junk = fc.array(fc.constantFrom(0x0a, 0xff, 0x41, 0x0d), { maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(junk, chunk, junk), { maxLength: 8 }), fc.integer({ min: 4, max: 200 }), (data, maxLine) => {
+        const chunks = data.map(([, bytes], index) => ({ data: bytes, frame: index + 1 }));
+        const lines: SeenLine[] = [];
+        const splitter = new LineSplitter((line) => lines.push(seen(line)), maxLine);
+        data.forEach(([before, bytes, after], index) => {
+          splitter.pushRange(Uint8Array.from([...before, ...bytes, ...after]), before.length, before.length + bytes.length, 0, index + 1);
+        });
+        splitter.end();
+        expect(lines).toEqual(referenceSplit(chunks, maxLine));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('LineSplitter', () => {

@@ -65,8 +65,8 @@ export class Recorder {
       };
     }
     if (mode === 'both' || mode === 'stream') {
-      observer.data = (c, direction, bytes, fileIndex, frame) => {
-        this.events.push({ type: 'data', connection: c.id, direction, bytes: bytes.slice(), frame, fileIndex });
+      observer.stream = (c, direction, buffer, start, end, fileIndex, frame) => {
+        this.events.push({ type: 'data', connection: c.id, direction, bytes: buffer.slice(start, end), frame, fileIndex });
       };
       observer.gap = (c, direction, length) => {
         this.events.push({ type: 'gap', connection: c.id, direction, length });

@@ -476,8 +476,8 @@ describe('count-only mode', () => {
       segment(conn: Connection) {
         if (++segments === 5) conn.observer = null;
       },
-      data(_conn, _direction, bytes) {
-        chunks.push(bytes.length);
+      stream(_conn, _direction, _buffer, start, end) {
+        chunks.push(end - start);
       },
     }));
     feedFrames(table, cap.frames);

@@ -61,8 +61,8 @@ export async function ourStreams(file: string): Promise<OurStream[]> {
     const stream: OurStream = { conn, text: ['', ''] };
     streams.push(stream);
     return {
-      data(_conn, direction, bytes) {
-        stream.text[direction] += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+      stream(_conn, direction, buffer, start, end) {
+        stream.text[direction] += Buffer.from(buffer.buffer, buffer.byteOffset + start, end - start).toString('latin1');
       },
       gap(_conn, direction, length) {
         stream.text[direction] += `[gap ${length}]`;
