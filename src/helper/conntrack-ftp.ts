@@ -4,6 +4,7 @@
  * never reassembles. State per control connection: for each direction, up to two
  * sequence numbers that follow a line feed (seq_aft_nl).
  */
+import { grown } from './columns.js';
 import { tryEprt, tryEpsvResponse, tryRfc1123, tryRfc959, type KernelProfile, type ParsedEndpoint } from './parsers.js';
 
 /** NUM_SEQ_TO_REMEMBER in include/linux/netfilter/nf_conntrack_ftp.h. */
@@ -89,13 +90,31 @@ function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0));
 }
 
-/** The helper's state for one control conntrack, and the steps it takes per packet. */
-export class FtpConntrackHelper {
-  /** seq_aft_nl[dir][0..1] and seq_aft_nl_num[dir]. */
-  private readonly seqAfterNewline: [Uint32Array, Uint32Array] = [new Uint32Array(NUM_SEQ_TO_REMEMBER), new Uint32Array(NUM_SEQ_TO_REMEMBER)];
-  private readonly remembered: [number, number] = [0, 0];
-  /** SEQ_PICKUP: set only for conntracks injected through ctnetlink, or when the user says tracking began mid-stream. */
-  private readonly pickup: [boolean, boolean];
+// Per-conntrack state bits (one byte per conntrack): how many line starts are remembered per
+// direction (0..2, two bits each) and SEQ_PICKUP per direction.
+const COUNT_BITS = 2;
+const COUNT_MASK = 3;
+const PICKUP = 1 << (2 * COUNT_BITS);
+
+/** Conntracks a new table has room for before its columns double. */
+const INITIAL_CONNTRACKS = 64;
+
+/**
+ * The helper's state for many control conntracks, one slot each, and the steps it takes
+ * per packet. The state is a few numbers per conntrack, kept in typed-array columns shared
+ * by all of them (see columns.ts). The parse of the last segment (`match`) and the scratch
+ * space are shared too: they are read right after process().
+ */
+export class FtpConntrackHelpers {
+  /**
+   * seq_aft_nl[dir][0..1]: NUM_SEQ_TO_REMEMBER per direction, both directions per slot. Held
+   * as int32 (`seq | 0`, the same 32 bits): they stay small integers when passed around, where
+   * a sequence number above 2^31 would be boxed into a new heap number on each call.
+   */
+  private seqAfterNewline = new Int32Array(INITIAL_CONNTRACKS * 2 * NUM_SEQ_TO_REMEMBER);
+  /** seq_aft_nl_num[dir] and the SEQ_PICKUP bits (see COUNT_BITS, PICKUP). */
+  private state = new Uint8Array(INITIAL_CONNTRACKS);
+  private count = 0;
   private readonly scratch = new Uint32Array(6);
   readonly match: HelperMatch = { pattern: 'PORT', address: new Uint8Array(16), port: 0, numberOffset: 0, numberLength: 0 };
   /** The pattern of the last partial match, for the log line the kernel writes. */
@@ -104,25 +123,38 @@ export class FtpConntrackHelper {
   constructor(
     private readonly loose: boolean,
     private readonly profile: KernelProfile,
-    seqPickup = false,
-  ) {
-    this.pickup = [seqPickup, seqPickup];
+  ) {}
+
+  /**
+   * A new conntrack's slot (slots are numbered 0, 1, ... in order of adding). SEQ_PICKUP:
+   * set only for conntracks injected through ctnetlink, or when the user says tracking began mid-stream.
+   */
+  add(seqPickup: boolean): number {
+    const slot = this.count++;
+    if (slot === this.state.length) {
+      this.state = grown(this.state, new Uint8Array(this.state.length * 2));
+      this.seqAfterNewline = grown(this.seqAfterNewline, new Int32Array(this.seqAfterNewline.length * 2));
+    }
+    this.state[slot] = seqPickup ? PICKUP | (PICKUP << 1) : 0;
+    return slot;
   }
 
-  /** help(): runs the steps for one segment; `match` holds the parse when the result is Matched or AddressMismatch. */
-  process(segment: SegmentInput): HelperAction {
+  /** help() for conntrack `slot`: runs the steps for one segment; `match` holds the parse when the result is Matched or AddressMismatch. */
+  process(slot: number, segment: SegmentInput): HelperAction {
     if (!isEstablished(segment)) return HelperAction.NotEstablished;
     if (segment.payloadLength === 0) return HelperAction.NoPayload;
     const direction = segment.direction;
     const end = segment.payloadOffset + segment.payloadLength;
     const endsInNewline = segment.buffer[end - 1] === LF;
-    const nextSeq = (segment.seq + segment.payloadLength) >>> 0;
+    // Sequence numbers as int32 (see seqAfterNewline): equality and before()/after() work on the 32 bits alike.
+    const nextSeq = (segment.seq + segment.payloadLength) | 0;
 
-    if (!this.findNewlineSeq(segment.seq, direction)) {
-      if (this.pickup[direction]) {
-        this.pickup[direction] = false;
+    if (!this.findNewlineSeq(slot, segment.seq | 0, direction)) {
+      const pickup = PICKUP << direction;
+      if ((this.state[slot]! & pickup) !== 0) {
+        this.state[slot]! &= ~pickup;
       } else {
-        if (endsInNewline) this.updateNewlineSeq(nextSeq, direction);
+        if (endsInNewline) this.updateNewlineSeq(slot, nextSeq, direction);
         return HelperAction.NotAtLineStart;
       }
     }
@@ -131,8 +163,36 @@ export class FtpConntrackHelper {
     if (found < 0) return HelperAction.DroppedPartial; // no bookkeeping: the packet never passes
     let action = HelperAction.NoMatch;
     if (found > 0) action = this.checkAddress(segment) ? HelperAction.Matched : HelperAction.AddressMismatch;
-    if (endsInNewline) this.updateNewlineSeq(nextSeq, direction);
+    if (endsInNewline) this.updateNewlineSeq(slot, nextSeq, direction);
     return action;
+  }
+
+  /** seq_aft_nl_num[direction] of conntrack `slot`. */
+  private remembered(slot: number, direction: number): number {
+    return (this.state[slot]! >> (direction * COUNT_BITS)) & COUNT_MASK;
+  }
+
+  /** find_nl_seq(): is this segment's seq one of the remembered line starts? */
+  private findNewlineSeq(slot: number, seq: number, direction: number): boolean {
+    const first = (slot * 2 + direction) * NUM_SEQ_TO_REMEMBER;
+    const count = this.remembered(slot, direction);
+    for (let i = 0; i < count; i++) if (this.seqAfterNewline[first + i] === seq) return true;
+    return false;
+  }
+
+  /** update_nl_seq(): remember up to two; replace the older only with a later value. */
+  private updateNewlineSeq(slot: number, seq: number, direction: number): void {
+    const list = this.seqAfterNewline;
+    const first = (slot * 2 + direction) * NUM_SEQ_TO_REMEMBER;
+    const count = this.remembered(slot, direction);
+    for (let i = 0; i < count; i++) if (list[first + i] === seq) return;
+    if (count < NUM_SEQ_TO_REMEMBER) {
+      list[first + count] = seq;
+      this.state[slot]! += 1 << (direction * COUNT_BITS);
+      return;
+    }
+    const oldest = first + (seqBefore(list[first]!, list[first + 1]!) ? 0 : 1);
+    if (seqAfter(seq, list[oldest]!)) list[oldest] = seq;
   }
 
   /** The address check (§2 step 7): the announced address must be the sender's own unless loose. */
@@ -143,27 +203,6 @@ export class FtpConntrackHelper {
       if (announced[i] !== segment.source[i]) return this.loose;
     }
     return true;
-  }
-
-  /** find_nl_seq(): is this segment's seq one of the remembered line starts? */
-  private findNewlineSeq(seq: number, direction: number): boolean {
-    const list = this.seqAfterNewline[direction]!;
-    for (let i = 0; i < this.remembered[direction]!; i++) if (list[i] === seq) return true;
-    return false;
-  }
-
-  /** update_nl_seq(): remember up to two; replace the older only with a later value. */
-  private updateNewlineSeq(seq: number, direction: number): void {
-    const list = this.seqAfterNewline[direction]!;
-    const count = this.remembered[direction]!;
-    for (let i = 0; i < count; i++) if (list[i] === seq) return;
-    if (count < NUM_SEQ_TO_REMEMBER) {
-      list[count] = seq;
-      this.remembered[direction] = count + 1;
-      return;
-    }
-    const oldest = seqBefore(list[0]!, list[1]!) ? 0 : 1;
-    if (seqAfter(seq, list[oldest]!)) list[oldest] = seq;
   }
 
   /** The search table for this direction, first non-NONE result wins: 1 match, 0 none, -1 partial. */
@@ -244,4 +283,28 @@ export function seqBefore(a: number, b: number): boolean {
 
 export function seqAfter(a: number, b: number): boolean {
   return seqBefore(b, a);
+}
+
+
+/** The helper for a single control conntrack (the kernel cases and unit tests drive one at a time). */
+export class FtpConntrackHelper {
+  private readonly helpers: FtpConntrackHelpers;
+  private readonly slot: number;
+
+  constructor(loose: boolean, profile: KernelProfile, seqPickup = false) {
+    this.helpers = new FtpConntrackHelpers(loose, profile);
+    this.slot = this.helpers.add(seqPickup);
+  }
+
+  get match(): HelperMatch {
+    return this.helpers.match;
+  }
+
+  get partialPattern(): Pattern {
+    return this.helpers.partialPattern;
+  }
+
+  process(segment: SegmentInput): HelperAction {
+    return this.helpers.process(this.slot, segment);
+  }
 }

@@ -123,6 +123,10 @@ function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[
   for (const session of sessions) {
     const trace = helper.controls.get(session.connection.id);
     if (!trace || session.tls !== null) continue;
+    // A command qualifies only if sent at or after the last reply and 0.5 s before the end, so
+    // the last reply came at least 0.5 s before the end (subtraction rounds monotonically, so
+    // this holds in floating point too): most sessions end with a reply and need no command read.
+    if (session.connection.lastTime - trace.log.lastReplyTime < SILENT_REPLY_SECONDS) continue;
     for (const command of session.commands.unanswered()) {
       if (command.preliminary.length > 0) continue;
       if (command.command !== 'PASV' && command.command !== 'EPSV') continue;

@@ -6,6 +6,7 @@
  * into typed-array columns and allocates nothing; the report's questions are answered from
  * the columns, and records become objects only when a verdict or the report returns them.
  */
+import { grown } from './columns.js';
 import type { FrameRef } from '../findings.js';
 import { HelperAction, type Pattern } from './conntrack-ftp.js';
 import type { Expectation } from './expectations.js';
@@ -56,20 +57,46 @@ function patternCode(pattern: Pattern | null): number {
   }
 }
 
+/** A record's state column: its direction, flags, action and pattern in one number. */
+export function recordState(
+  direction: number, action: HelperAction, pattern: Pattern | null, clash: boolean, endsWithoutNewline: boolean, mergedAfterDrop: boolean,
+): number {
+  return (direction & DIRECTION) | (endsWithoutNewline ? NO_NEWLINE : 0) | (clash ? CLASH : 0) |
+    (mergedAfterDrop ? MERGED : 0) | (action === HelperAction.DroppedPartial ? DROPPED_PARTIAL : 0) |
+    (action << ACTION_SHIFT) | (patternCode(pattern) << PATTERN_SHIFT);
+}
+
 /** Records per page: 16384 × 18 bytes, about 288 KiB, filled front to back and never copied. */
 const PAGE_BITS = 14;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
 
-/** The columns for PAGE_SIZE consecutive records. */
+/**
+ * The columns for PAGE_SIZE consecutive records, as views of one buffer: one allocation per
+ * page instead of one per column (five separate 64 KiB typed arrays measured several times
+ * slower to allocate than one 288 KiB buffer, which the allocator maps lazily zeroed).
+ */
 class Page {
-  readonly trace = new Int32Array(PAGE_SIZE);
-  readonly fileIndex = new Int32Array(PAGE_SIZE);
-  readonly frame = new Int32Array(PAGE_SIZE);
+  readonly trace: Int32Array;
+  readonly fileIndex: Int32Array;
+  readonly frame: Int32Array;
   /** TCP sequence numbers are 32-bit (the decoder reads them unsigned). */
-  readonly seq = new Uint32Array(PAGE_SIZE);
-  readonly state = new Uint16Array(PAGE_SIZE);
+  readonly seq: Uint32Array;
+  readonly state: Uint16Array;
+
+  constructor() {
+    const buffer = new ArrayBuffer(PAGE_SIZE * RECORD_BYTES);
+    // 4-byte columns first, so every view starts at a multiple of its element size.
+    this.trace = new Int32Array(buffer, 0, PAGE_SIZE);
+    this.fileIndex = new Int32Array(buffer, PAGE_SIZE * 4, PAGE_SIZE);
+    this.frame = new Int32Array(buffer, PAGE_SIZE * 8, PAGE_SIZE);
+    this.seq = new Uint32Array(buffer, PAGE_SIZE * 12, PAGE_SIZE);
+    this.state = new Uint16Array(buffer, PAGE_SIZE * 16, PAGE_SIZE);
+  }
 }
+
+/** Bytes per record across the columns: four 4-byte ones and the 2-byte state. */
+const RECORD_BYTES = 18;
 
 /**
  * Records of every control connection, in the order the helper saw them (a record's number
@@ -82,6 +109,8 @@ export class SegmentStore {
   private count = 0;
   private traces = 0;
   private readonly pages: Page[] = [];
+  /** Per-trace running totals, one column each, indexed by trace number. */
+  private readonly totals = new TraceTotals();
   /** The expectation a Matched record registered: one entry per setup, not per segment. */
   private readonly expectations = new Map<number, Expectation>();
   /** Records grouped by trace (each group in capture order), and where each group starts; built for `indexedCount` records. */
@@ -96,14 +125,34 @@ export class SegmentStore {
 
   /** A new, empty log for one control connection. */
   log(): SegmentLog {
-    return new SegmentLog(this, this.traces++);
+    return this.view(this.addTrace());
   }
 
-  /** Appends a record; allocates only a new page every PAGE_SIZE records (and a map entry for a record that registered an expectation). */
-  append(
-    trace: number, fileIndex: number, frame: number, direction: number, seq: number, action: HelperAction,
-    pattern: Pattern | null, expectation: Expectation | null, clash: boolean, endsWithoutNewline: boolean, mergedAfterDrop: boolean,
-  ): void {
+  /** A new, empty trace (its number), without a SegmentLog object: the stage appends by number. */
+  addTrace(): number {
+    const trace = this.traces++;
+    this.totals.add(trace);
+    return trace;
+  }
+
+  /** The log of an existing trace (a view: the records and totals live in the store). */
+  view(trace: number): SegmentLog {
+    return new SegmentLog(this, trace, this.totals);
+  }
+
+  /** Records appended to `trace` so far. */
+  traceSize(trace: number): number {
+    return this.totals.count[trace]!;
+  }
+
+  /**
+   * Appends a record to `trace` (at `time`, seconds; `state` from recordState()) and updates
+   * its totals; allocates only a new page every PAGE_SIZE records (and a map entry for a
+   * record that registered an expectation). Few arguments, so that it inlines into the
+   * helper's per-segment path.
+   */
+  append(trace: number, fileIndex: number, frame: number, time: number, seq: number, state: number, expectation: Expectation | null): void {
+    this.totals.record(trace, fileIndex, frame, time, state);
     const at = this.count++;
     const slot = at & PAGE_MASK;
     if (slot === 0) this.pages.push(new Page());
@@ -112,9 +161,7 @@ export class SegmentStore {
     page.fileIndex[slot] = fileIndex;
     page.frame[slot] = frame;
     page.seq[slot] = seq;
-    page.state[slot] = (direction & DIRECTION) | (endsWithoutNewline ? NO_NEWLINE : 0) | (clash ? CLASH : 0) |
-      (mergedAfterDrop ? MERGED : 0) | (action === HelperAction.DroppedPartial ? DROPPED_PARTIAL : 0) |
-      (action << ACTION_SHIFT) | (patternCode(pattern) << PATTERN_SHIFT);
+    page.state[slot] = state;
     if (expectation !== null) this.expectations.set(at, expectation);
   }
 
@@ -206,50 +253,98 @@ export class SegmentStore {
 }
 
 /**
- * One control connection's records in the shared store, with the few running totals the
- * report asks for (so it can skip connections with nothing to say without reading records).
+ * The few running totals per trace the report asks for (so it can skip connections with
+ * nothing to say without reading records), one typed-array column each (see columns.ts).
  */
-export class SegmentLog {
-  private count = 0;
-  private dropped = 0;
-  private merged = 0;
+class TraceTotals {
+  count = new Int32Array(INITIAL_TRACES);
+  dropped = new Int32Array(INITIAL_TRACES);
+  merged = new Int32Array(INITIAL_TRACES);
   /** Latest time of a recorded REPLY segment (-Infinity: none). */
-  private lastReplyTime = -Infinity;
+  lastReplyTime = new Float64Array(INITIAL_TRACES);
   /**
-   * Capture order agrees with (fileIndex, frame) order, as it does when each file is read
-   * front to back: frame lookups can then binary-search the records instead of scanning them.
+   * 1 while capture order agrees with (fileIndex, frame) order, as it does when each file is
+   * read front to back: frame lookups can then binary-search the records instead of scanning them.
    */
-  private framesInOrder = true;
-  private lastFileIndex = -Infinity;
-  private lastFrame = -Infinity;
+  framesInOrder = new Uint8Array(INITIAL_TRACES);
+  /** (fileIndex, frame) of the trace's last record, valid when count > 0. */
+  lastFileIndex = new Int32Array(INITIAL_TRACES);
+  lastFrame = new Int32Array(INITIAL_TRACES);
+
+  add(trace: number): void {
+    if (trace === this.count.length) this.grow();
+    this.lastReplyTime[trace] = -Infinity;
+    this.framesInOrder[trace] = 1;
+  }
+
+  /** Counts a record (`state` as in the state column) into its trace's totals. */
+  record(trace: number, fileIndex: number, frame: number, time: number, state: number): void {
+    if ((state & (DROPPED_PARTIAL | CLASH)) !== 0) this.dropped[trace]!++;
+    if ((state & MERGED) !== 0) this.merged[trace]!++;
+    // Only the latest reply time is ever asked for ("did the server speak after t?").
+    if ((state & DIRECTION) === 1 && time > this.lastReplyTime[trace]!) this.lastReplyTime[trace] = time;
+    const last = this.lastFileIndex[trace]!;
+    if (this.count[trace]! > 0 && (fileIndex < last || (fileIndex === last && frame < this.lastFrame[trace]!))) this.framesInOrder[trace] = 0;
+    this.lastFileIndex[trace] = fileIndex;
+    this.lastFrame[trace] = frame;
+    this.count[trace]!++;
+  }
+
+  /** Doubles every column (the old ones become garbage once, not per connection). */
+  private grow(): void {
+    const length = this.count.length * 2;
+    this.count = grown(this.count, new Int32Array(length));
+    this.dropped = grown(this.dropped, new Int32Array(length));
+    this.merged = grown(this.merged, new Int32Array(length));
+    this.lastReplyTime = grown(this.lastReplyTime, new Float64Array(length));
+    this.framesInOrder = grown(this.framesInOrder, new Uint8Array(length));
+    this.lastFileIndex = grown(this.lastFileIndex, new Int32Array(length));
+    this.lastFrame = grown(this.lastFrame, new Int32Array(length));
+  }
+}
+
+const INITIAL_TRACES = 64;
+
+
+/** One control connection's records in the shared store, and its totals. */
+export class SegmentLog {
   /** Dropped records grouped by (direction, seq), groups in order of their first record; built for `groupedCount` records. */
   private groups: Map<string, number[]> | null = null;
   private groupedCount = -1;
 
-  constructor(private readonly store: SegmentStore, private readonly trace: number) {}
+  constructor(private readonly store: SegmentStore, private readonly trace: number, private readonly totals: TraceTotals) {}
 
   get size(): number {
-    return this.count;
+    return this.totals.count[this.trace]!;
+  }
+
+  private get dropped(): number {
+    return this.totals.dropped[this.trace]!;
+  }
+
+  private get merged(): number {
+    return this.totals.merged[this.trace]!;
+  }
+
+  private get framesInOrder(): boolean {
+    return this.totals.framesInOrder[this.trace] === 1;
   }
 
   push(
     fileIndex: number, frame: number, time: number, direction: number, seq: number, action: HelperAction,
     pattern: Pattern | null, expectation: Expectation | null, clash: boolean, endsWithoutNewline: boolean, mergedAfterDrop: boolean,
   ): void {
-    this.store.append(this.trace, fileIndex, frame, direction, seq, action, pattern, expectation, clash, endsWithoutNewline, mergedAfterDrop);
-    this.count++;
-    if (action === HelperAction.DroppedPartial || clash) this.dropped++;
-    if (mergedAfterDrop) this.merged++;
-    // Only the latest reply time is ever asked for ("did the server speak after t?").
-    if (direction === 1 && time > this.lastReplyTime) this.lastReplyTime = time;
-    if (fileIndex < this.lastFileIndex || (fileIndex === this.lastFileIndex && frame < this.lastFrame)) this.framesInOrder = false;
-    this.lastFileIndex = fileIndex;
-    this.lastFrame = frame;
+    this.store.append(this.trace, fileIndex, frame, time, seq, recordState(direction, action, pattern, clash, endsWithoutNewline, mergedAfterDrop), expectation);
+  }
+
+  /** Time of the latest recorded REPLY-direction segment (-Infinity: none). */
+  get lastReplyTime(): number {
+    return this.totals.lastReplyTime[this.trace]!;
   }
 
   /** Some REPLY-direction segment was recorded after `time`. */
   repliedAfter(time: number): boolean {
-    return this.lastReplyTime > time;
+    return this.totals.lastReplyTime[this.trace]! > time;
   }
 
   /** Dropped packets grouped by (direction, seq): the first drop and its retransmissions, each group in capture order. */
@@ -318,7 +413,7 @@ export class SegmentLog {
   }
 
   private dropGroups(): Map<string, number[]> {
-    if (this.groups !== null && this.groupedCount === this.count) return this.groups;
+    if (this.groups !== null && this.groupedCount === this.size) return this.groups;
     const groups = new Map<string, number[]>();
     const store = this.store;
     const { records, start, end } = store.traceRecords(this.trace);
@@ -331,7 +426,7 @@ export class SegmentLog {
       else groups.set(key, [at]);
     }
     this.groups = groups;
-    this.groupedCount = this.count;
+    this.groupedCount = this.size;
     return groups;
   }
 }

@@ -8,10 +8,11 @@
 import { parseAddress, formatAddress } from '../decode/address.js';
 import { TCP_SYN } from '../decode/packet.js';
 import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
-import { FtpConntrackHelper, HelperAction, ORIGINAL, REPLY, seqAfter, type SegmentInput } from './conntrack-ftp.js';
+import { grown } from './columns.js';
+import { FtpConntrackHelpers, HelperAction, ORIGINAL, REPLY, seqAfter, type SegmentInput } from './conntrack-ftp.js';
 import { ExpectationTable, type Expectation } from './expectations.js';
 import type { KernelProfile } from './parsers.js';
-import { SegmentStore, type SegmentLog } from './segment-log.js';
+import { recordState, SegmentStore, type SegmentLog } from './segment-log.js';
 export type { HelperSegmentRecord } from './segment-log.js';
 import { rewrittenText, type NatMapping, type NatRewrite } from './nat.js';
 
@@ -33,38 +34,106 @@ export interface ControlTrace {
   log: SegmentLog;
 }
 
-interface AttachedState {
-  trace: ControlTrace;
-  /** The conntrack is NATed (an endpoint is on the inside of a --nat mapping): addresses the outside must use, per direction. */
-  natAddress: [Uint8Array, Uint8Array] | null;
-  natShift: [number, number];
-  helper: FtpConntrackHelper;
-  seenReply: boolean;
-  sources: [Uint8Array, Uint8Array];
-  ipVersion: number;
+/** nf_nat_ftp's state for a NATed conntrack (few are): addresses the outside must use, and how far rewrites shifted seq, per direction. */
+interface NatState {
+  address: [Uint8Array, Uint8Array];
+  shift: [number, number];
+}
+
+// Flags column of the control columns.
+const SEEN_REPLY = 1;
+const IPV6 = 2;
+
+/** Control connections a new stage has room for before its columns double. */
+const INITIAL_CONTROLS = 64;
+
+/**
+ * The stage's own per-control-connection state (beyond the helper's and the segment log's),
+ * one typed-array column per field, indexed by the control's number (see columns.ts for why
+ * not an object per connection).
+ */
+class ControlColumns {
+  count = 0;
+  /** The conntrack tuple's addresses: 16 bytes for the client, then 16 for the server. */
+  sources = new Uint8Array(INITIAL_CONTROLS * 32);
+  /** SEEN_REPLY (IPS_SEEN_REPLY), IPV6. */
+  flags = new Uint8Array(INITIAL_CONTROLS);
   /** Per direction: the last IPv4 ID seen (-1: none yet) and where new data continues (-1: unknown). */
-  lastIpId: [number, number];
-  nextSeq: [number, number];
+  lastIpId = new Int32Array(INITIAL_CONTROLS * 2);
+  nextSeq = new Float64Array(INITIAL_CONTROLS * 2);
+
+  add(): number {
+    const control = this.count++;
+    if (control === this.flags.length) this.grow();
+    this.lastIpId[control * 2] = -1;
+    this.lastIpId[control * 2 + 1] = -1;
+    this.nextSeq[control * 2] = -1;
+    this.nextSeq[control * 2 + 1] = -1;
+    return control;
+  }
+
+  private grow(): void {
+    this.sources = grown(this.sources, new Uint8Array(this.sources.length * 2));
+    this.flags = grown(this.flags, new Uint8Array(this.flags.length * 2));
+    this.lastIpId = grown(this.lastIpId, new Int32Array(this.lastIpId.length * 2));
+    this.nextSeq = grown(this.nextSeq, new Float64Array(this.nextSeq.length * 2));
+  }
 }
 
 export class HelperStage {
   readonly expectations = new ExpectationTable();
-  readonly controls = new Map<number, ControlTrace>();
   /** Data connections that found an expectation (RELATED), by connection id. */
   readonly related = new Map<number, Expectation>();
   /** Predicted nf_nat_ftp rewrites, in capture order. */
   readonly rewrites: NatRewrite[] = [];
   private readonly ports: ReadonlySet<number>;
-  /** Every control connection's per-segment records, in one set of columns. */
+  /**
+   * Every control connection's per-segment records, in one set of columns. A control's
+   * number is its trace number in this store, its slot in `helpers` and its index in `columns`
+   * and `connections` (all four are added together, in order).
+   */
   private readonly segments = new SegmentStore();
+  private readonly helpers: FtpConntrackHelpers;
+  private readonly columns = new ControlColumns();
+  private readonly connections: Connection[] = [];
+  /**
+   * Control number by connection id. A map of the control connections only, not a column
+   * over all ids: ids count every connection of the trace, and a scan can open millions.
+   */
+  private readonly controlOf = new Map<number, number>();
+  private readonly nat = new Map<number, NatState>();
+  /** `controls` as last built (rebuilt when control connections came since). */
+  private controlMap: Map<number, ControlTrace> | null = null;
   private readonly input: SegmentInput = {
     direction: 0, seenReply: false, seq: 0, buffer: new Uint8Array(0), payloadOffset: 0, payloadLength: 0, source: new Uint8Array(16), ipVersion: 4,
   };
+  /**
+   * The one observer every control connection gets: it finds the connection's state by id,
+   * so a new connection costs no observer object or closure.
+   */
+  private readonly observer: ConnectionObserver = { segment: (connection, segment) => this.segment(connection, segment) };
   private readonly publicOf: ReadonlyMap<string, string>;
 
   constructor(readonly options: HelperOptions) {
     this.ports = new Set(options.ports);
     this.publicOf = new Map((options.nat ?? []).map((mapping) => [mapping.private, mapping.public]));
+    this.helpers = new FtpConntrackHelpers(options.loose, options.kernel);
+  }
+
+  /**
+   * Control connections the helper is attached to, by connection id, in the order they began.
+   * Built when asked (the report and verdicts ask after the trace), not per connection.
+   */
+  get controls(): ReadonlyMap<number, ControlTrace> {
+    if (this.controlMap === null || this.controlMap.size !== this.connections.length) {
+      const map = new Map<number, ControlTrace>();
+      for (let control = 0; control < this.connections.length; control++) {
+        const connection = this.connections[control]!;
+        map.set(connection.id, this.controlMap?.get(connection.id) ?? { connection, log: this.segments.view(control) });
+      }
+      this.controlMap = map;
+    }
+    return this.controlMap;
   }
 
   /** The address the outside sees for an inside one (itself when not NATed). */
@@ -85,53 +154,61 @@ export class HelperStage {
   observe(connection: Connection): ConnectionObserver | null {
     // The factory runs on the connection's first packet: a SYN there means it opened in the trace.
     const opened = connection.handshake || connection.roleEvidence === 'syn' || connection.roleEvidence === 'syn-ack';
-    if (opened) {
-      // Behind the NAT box the data connection shows inside addresses; the expectation was made with outside ones.
-      const used = this.expectations.consume(connection.client.address, connection.server.address, connection.server.port, connection.firstTime, connection.id) ??
-        (this.publicOf.size > 0
-          ? this.expectations.consume(connection.client.address, this.outside(connection.server.address), connection.server.port, connection.firstTime, connection.id)
-          : null);
-      if (used) this.related.set(connection.id, used);
-    }
+    if (opened) this.consumeExpectation(connection);
     if (!this.isAttached(connection)) return null;
     const client = parseAddress(connection.client.address);
     const server = parseAddress(connection.server.address);
     if (client === null || server === null) return null;
-    const trace: ControlTrace = { connection, log: this.segments.log() };
-    this.controls.set(connection.id, trace);
     // A capture that starts mid-session: the conntrack existed before it, and whether the
     // first segment we see starts a line is unknown; we assume it does (SEQ_PICKUP).
     const midStream = !opened;
+    const control = this.addControl(connection, midStream);
+    const columns = this.columns;
+    columns.sources.set(client.bytes, control * 32);
+    columns.sources.set(server.bytes, control * 32 + 16);
+    columns.flags[control] = (midStream ? SEEN_REPLY : 0) | (client.version === 6 ? IPV6 : 0);
     const natted = this.publicOf.has(connection.client.address) || this.publicOf.has(connection.server.address);
-    const state: AttachedState = {
-      trace,
-      natAddress: natted
-        ? [parseAddress(this.outside(connection.client.address))!.bytes, parseAddress(this.outside(connection.server.address))!.bytes]
-        : null,
-      natShift: [0, 0],
-      helper: new FtpConntrackHelper(this.options.loose, this.options.kernel, midStream),
-      seenReply: midStream,
-      sources: [client.bytes, server.bytes],
-      lastIpId: [-1, -1],
-      nextSeq: [-1, -1],
-      ipVersion: client.version,
-    };
+    if (natted) {
+      this.nat.set(control, {
+        address: [parseAddress(this.outside(connection.client.address))!.bytes, parseAddress(this.outside(connection.server.address))!.bytes],
+        shift: [0, 0],
+      });
+    }
     // Expectations die with their master only when conntrack destroys it (TIME_WAIT, 120 s
     // after the FIN), which the 300 s expectation timeout mostly covers; a FIN alone keeps them.
-    return { segment: (conn, segment) => this.segment(state, conn, segment) };
+    return this.observer;
+  }
+
+  /** A new connection the trace saw open: conntrack looks it up in the expectation table and, if found, it is RELATED. */
+  private consumeExpectation(connection: Connection): void {
+    // Behind the NAT box the data connection shows inside addresses; the expectation was made with outside ones.
+    const used = this.expectations.consume(connection.client.address, connection.server.address, connection.server.port, connection.firstTime, connection.id) ??
+      (this.publicOf.size > 0
+        ? this.expectations.consume(connection.client.address, this.outside(connection.server.address), connection.server.port, connection.firstTime, connection.id)
+        : null);
+    if (used) this.related.set(connection.id, used);
+  }
+
+  /** Numbers a new control connection in the segment store, the helpers and the columns alike. */
+  private addControl(connection: Connection, seqPickup: boolean): number {
+    const control = this.segments.addTrace();
+    if (this.helpers.add(seqPickup) !== control || this.columns.add() !== control) throw new Error('helper stage: control numbers out of step');
+    this.connections.push(connection);
+    this.controlOf.set(connection.id, control);
+    return control;
   }
 
   /** nf_nat_ftp_fmt: re-print the numbers with the address the other side must use; returns that address. */
-  private rewrite(state: AttachedState, connection: Connection, segment: Segment, direction: number): string {
-    const match = state.helper.match;
-    const address = state.natAddress![direction]!;
-    const rewritten = rewrittenText(match.pattern, address, state.ipVersion, match.port);
+  private rewrite(nat: NatState, ipVersion: number, connection: Connection, segment: Segment, direction: number): string {
+    const match = this.helpers.match;
+    const address = nat.address[direction]!;
+    const rewritten = rewrittenText(match.pattern, address, ipVersion, match.port);
     const start = segment.payloadOffset + match.numberOffset;
     let original = '';
     for (let i = start; i < start + match.numberLength; i++) original += String.fromCharCode(segment.buffer[i]!);
     const delta = rewritten.length - original.length;
-    state.natShift[direction] += delta;
-    const dst = formatAddress(address, 0, state.ipVersion);
+    nat.shift[direction] += delta;
+    const dst = formatAddress(address, 0, ipVersion);
     const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
     this.rewrites.push({
       fileIndex: segment.fileIndex,
@@ -141,73 +218,74 @@ export class HelperStage {
       original,
       rewritten,
       delta,
-      shiftAfter: state.natShift[direction]!,
+      shiftAfter: nat.shift[direction]!,
       portCertain: !this.expectations.isTaken(src, dst, match.port, connection.id),
     });
     return dst;
   }
 
-  private segment(state: AttachedState, connection: Connection, segment: Segment): void {
+  private segment(connection: Connection, segment: Segment): void {
+    const control = this.controlOf.get(connection.id)!;
+    const columns = this.columns;
     const direction = segment.direction === 0 ? ORIGINAL : REPLY;
-    const helper = state.helper;
+    const flags = columns.flags[control]!;
+    const ipVersion = (flags & IPV6) !== 0 ? 6 : 4;
     // One input record per stage, refilled per segment: nothing allocated on this path.
     const input = this.input;
     input.direction = direction;
-    input.seenReply = state.seenReply;
+    input.seenReply = (flags & SEEN_REPLY) !== 0;
     input.seq = segment.seq;
     input.buffer = segment.buffer;
     input.payloadOffset = segment.payloadOffset;
     input.payloadLength = segment.payloadLength;
-    input.source = state.sources[direction]!;
-    input.ipVersion = state.ipVersion;
-    const action = helper.process(input);
-    if (direction === REPLY) state.seenReply = true;
-    const previousId = state.lastIpId[direction]!;
-    const continuesStream = segment.seq === state.nextSeq[direction];
-    if (segment.ipId >= 0) state.lastIpId[direction] = segment.ipId;
-    if ((segment.flags & TCP_SYN) !== 0) state.nextSeq[direction] = (segment.seq + 1) >>> 0;
+    const sourceAt = control * 32 + direction * 16;
+    for (let i = 0; i < (ipVersion === 6 ? 16 : 4); i++) input.source[i] = columns.sources[sourceAt + i]!;
+    input.ipVersion = ipVersion;
+    const action = this.helpers.process(control, input);
+    if (direction === REPLY) columns.flags[control] = flags | SEEN_REPLY;
+    const at = control * 2 + direction;
+    const previousId = columns.lastIpId[at]!;
+    const continuesStream = segment.seq === columns.nextSeq[at];
+    if (segment.ipId >= 0) columns.lastIpId[at] = segment.ipId;
+    if ((segment.flags & TCP_SYN) !== 0) columns.nextSeq[at] = (segment.seq + 1) >>> 0;
     if (segment.payloadLength === 0 || (segment.flags & TCP_SYN) !== 0) return;
     const end = (segment.seq + segment.wireLength) >>> 0;
-    if (state.nextSeq[direction] === -1 || seqAfter(end, state.nextSeq[direction]!)) state.nextSeq[direction] = end;
+    if (columns.nextSeq[at] === -1 || seqAfter(end, columns.nextSeq[at]!)) columns.nextSeq[at] = end;
     const mergedAfterDrop = (action === HelperAction.Matched || action === HelperAction.AddressMismatch) &&
       continuesStream && previousId >= 0 && segment.ipId >= 0 && skippedIds(previousId, segment.ipId);
     const time = segment.tsSec + segment.tsNsec / 1e9;
     let expectation: Expectation | null = null;
     let clash = false;
     if (action === HelperAction.Matched) {
-      const match = helper.match;
-      // The expectation runs the other way: from the peer of the announcing side to the announced address.
-      const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
-      let announced = formatAddress(match.address, 0, state.ipVersion);
-      if (state.natAddress !== null) announced = this.rewrite(state, connection, segment, direction);
-      const candidate = {
-        master: connection.id,
-        fileIndex: segment.fileIndex,
-        frame: segment.frame,
-        time,
-        src,
-        dst: announced,
-        dport: match.port,
-      };
-      if (this.expectations.register(candidate, state.natAddress !== null) === 'added') expectation = this.expectations.all[this.expectations.all.length - 1]!;
-      else clash = true;
+      expectation = this.expect(control, ipVersion, connection, segment, direction, time);
+      clash = expectation === null;
     }
-    const log = state.trace.log;
-    if (log.size >= MAX_HELPER_SEGMENTS_PER_CONNECTION) return;
-    log.push(
-      segment.fileIndex,
-      segment.frame,
+    if (this.segments.traceSize(control) >= MAX_HELPER_SEGMENTS_PER_CONNECTION) return;
+    const pattern = action === HelperAction.DroppedPartial ? this.helpers.partialPattern
+      : action === HelperAction.Matched || action === HelperAction.AddressMismatch ? this.helpers.match.pattern : null;
+    const endsWithoutNewline = segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a;
+    this.segments.append(control, segment.fileIndex, segment.frame, time, segment.seq,
+      recordState(direction, action, pattern, clash, endsWithoutNewline, mergedAfterDrop), expectation);
+  }
+
+  /** A Matched segment registers its expectation: returns it, or null on a clash (the packet is dropped). */
+  private expect(control: number, ipVersion: number, connection: Connection, segment: Segment, direction: number, time: number): Expectation | null {
+    const match = this.helpers.match;
+    // The expectation runs the other way: from the peer of the announcing side to the announced address.
+    const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
+    const nat = this.nat.get(control) ?? null;
+    const announced = nat !== null ? this.rewrite(nat, ipVersion, connection, segment, direction) : formatAddress(match.address, 0, ipVersion);
+    const candidate = {
+      master: connection.id,
+      fileIndex: segment.fileIndex,
+      frame: segment.frame,
       time,
-      direction,
-      segment.seq,
-      action,
-      action === HelperAction.DroppedPartial ? helper.partialPattern
-        : action === HelperAction.Matched || action === HelperAction.AddressMismatch ? helper.match.pattern : null,
-      expectation,
-      clash,
-      segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a,
-      mergedAfterDrop,
-    );
+      src,
+      dst: announced,
+      dport: match.port,
+    };
+    if (this.expectations.register(candidate, nat !== null) !== 'added') return null;
+    return this.expectations.all[this.expectations.all.length - 1]!;
   }
 }
 
