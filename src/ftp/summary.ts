@@ -40,8 +40,13 @@ function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
     text: reply.text,
     fileIndex: reply.fileIndex,
     frame: reply.frame,
-    responseTime: since === null ? null : microseconds(Math.max(0, reply.time - since)),
+    responseTime: responseTime(reply, since),
   };
+}
+
+/** Seconds from `since` (the command's time; null for replies to no command) to the reply. */
+function responseTime(reply: ReplyRecord, since: number | null): number | null {
+  return since === null ? null : microseconds(Math.max(0, reply.time - since));
 }
 
 /** Shared by every command without a 1xx reply (most of them). */
@@ -170,7 +175,7 @@ function transferReport(transfer: TransferRecord, session: SessionRecord, helper
 export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLookup = () => null): SessionReport {
   const connection = session.connection;
   const commands = session.commands;
-  return {
+  const report: SessionReport = {
     id: session.id,
     connection: connection.id,
     client: endpointText(connection.client),
@@ -198,6 +203,129 @@ export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLoo
     transfers: session.transfers.map((transfer) => transferReport(transfer, session, helperOf)),
     cwd: session.cwd,
   };
+  // For forEachCommand(); not enumerable, so the report's fields stay those analysis.ts lists.
+  Object.defineProperty(report, COMMAND_LOG, { value: commands });
+  return report;
+}
+
+/** The commands of a session, by index (a CommandLog). */
+interface CommandList {
+  readonly length: number;
+  at(index: number): CommandRecord;
+}
+
+/** Where a report made by sessionReport() keeps its session's command list. */
+const COMMAND_LOG = Symbol('command log');
+
+/**
+ * Shows a session's listed commands to `visit` one at a time, in order, as the reports
+ * `session.commands` would hold, without making them: a renderer of a trace of many short
+ * sessions reads hundreds of thousands of commands, and making a CommandReport, a
+ * ReplyReport and a frame list for each, only to write them out and drop them, cost about
+ * as much as writing the text. The report shown is a view of the command's record, reused
+ * for the next command: it is valid only during the call (copy what must be kept).
+ */
+export function forEachCommand(session: SessionReport, visit: (command: CommandReport) => void): void {
+  const log = (session as { [COMMAND_LOG]?: CommandList })[COMMAND_LOG];
+  if (log === undefined) {
+    // A report made elsewhere (a test's): its commands are plain reports already.
+    for (const command of session.commands) visit(command);
+    return;
+  }
+  const view = new CommandView();
+  for (let index = 0; index < log.length; index++) visit(view.show(log.at(index)));
+}
+
+/** A command record read as its CommandReport (what commandReport() would make), field by field. */
+class CommandView implements CommandReport {
+  private record: CommandRecord | null = null;
+  private readonly replyView = new ReplyView();
+
+  show(record: CommandRecord): this {
+    this.record = record;
+    return this;
+  }
+
+  private get shown(): CommandRecord {
+    if (this.record === null) throw new Error('CommandView read before show()');
+    return this.record;
+  }
+
+  get fileIndex(): number {
+    return this.shown.fileIndex;
+  }
+
+  get frame(): number {
+    return this.shown.frame;
+  }
+
+  get frames(): number[] {
+    return this.shown.frameNumbers();
+  }
+
+  get time(): number {
+    return this.shown.time;
+  }
+
+  get command(): string {
+    return this.shown.command;
+  }
+
+  get argument(): string {
+    return this.shown.argument;
+  }
+
+  get reply(): ReplyReport | null {
+    const command = this.shown;
+    return command.reply === null ? null : this.replyView.show(command.reply, command.time);
+  }
+
+  get preliminary(): readonly ReplyReport[] {
+    const command = this.shown;
+    // 1xx replies are few: those get reports of their own.
+    return command.preliminary.length === 0 ? NO_REPLY_REPORTS : command.preliminary.map((reply) => replyReport(reply, command.time));
+  }
+
+  get invalidReply(): string | null {
+    return this.shown.invalidReply;
+  }
+}
+
+/** A reply record read as its ReplyReport (what replyReport() would make). */
+class ReplyView implements ReplyReport {
+  private reply: ReplyRecord | null = null;
+  private since: number | null = null;
+
+  show(reply: ReplyRecord, since: number | null): this {
+    this.reply = reply;
+    this.since = since;
+    return this;
+  }
+
+  private get shown(): ReplyRecord {
+    if (this.reply === null) throw new Error('ReplyView read before show()');
+    return this.reply;
+  }
+
+  get code(): number {
+    return this.shown.code;
+  }
+
+  get text(): string {
+    return this.shown.text;
+  }
+
+  get fileIndex(): number {
+    return this.shown.fileIndex;
+  }
+
+  get frame(): number {
+    return this.shown.frame;
+  }
+
+  get responseTime(): number | null {
+    return responseTime(this.shown, this.since);
+  }
 }
 
 /** A data connection opening this long after its session ended is not counted as its data. */

@@ -1,4 +1,5 @@
-import type { Analysis } from '../analysis.js';
+import type { Analysis, SessionReport } from '../analysis.js';
+import { forEachCommand } from '../ftp/summary.js';
 import { MASKED } from '../ftp/session.js';
 
 /** Zeek's ftp.log columns (scripts/base/protocols/ftp/info.zeek), in Zeek's order. */
@@ -18,6 +19,9 @@ function zeekTime(date: Date): string {
   return `${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
 }
 
+/** Characters Zeek writes as \xNN. */
+const NEEDS_ESCAPE = /[\x00-\x1f\x7f\\]/;
+
 /** Zeek's escaping: tabs, newlines and non-printables as \xNN; empty strings as (empty). */
 function field(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '-';
@@ -25,6 +29,8 @@ function field(value: string | number | boolean | null | undefined): string {
   const text = String(value);
   if (text === '') return '(empty)';
   if (text === '-') return '\\x2d';
+  // Most values have nothing to escape: testing first spares replace() its work on them.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\x00-\x1f\x7f\\]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -59,55 +65,60 @@ export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
     `#fields\t${ZEEK_FTP_FIELDS.join('\t')}`,
     `#types\t${ZEEK_FTP_TYPES.join('\t')}`,
   ];
-  for (const session of analysis.sessions) {
-    const [origHost, origPort] = hostAndPort(session.client);
-    const [respHost, respPort] = hostAndPort(session.server);
-    const password = session.password === null ? null : session.password === MASKED ? '<hidden>' : session.password;
-    if (session.greeting) {
-      // Zeek logs the greeting as the pseudo-command <init>.
-      const greeting = session.greeting;
-      lines.push([zeekTs(session.start.sec + session.start.nsec / 1e9), uid(session.connection), origHost, origPort, respHost, respPort,
-        '-', '-', '<init>', '-', '-', '-', String(greeting.code), field(greeting.text), '-', '-', '-', '-', '-'].join('\t'));
-    }
-    for (const command of session.commands) {
-      const setup = session.setups.find((candidate) => candidate.frame === command.frame || (candidate.replyCode !== null && command.reply !== null && candidate.frame === command.reply.frame));
-      const transfer = session.transfers.find((candidate) => candidate.frame === command.frame);
-      let dataOrig: string | null = null;
-      let dataResp: string | null = null;
-      let dataPort: number | null = null;
-      let passive: boolean | null = null;
-      if (setup && setup.port !== null) {
-        passive = setup.replyCode !== null;
-        dataOrig = passive ? origHost : respHost;
-        dataResp = setup.address ?? (passive ? respHost : origHost);
-        dataPort = setup.port;
-      }
-      const argument = command.command === 'PASS' && password !== null ? password : command.argument;
-      lines.push([
-        zeekTs(command.time),
-        uid(session.connection),
-        origHost,
-        origPort,
-        respHost,
-        respPort,
-        field(session.user),
-        field(password),
-        field(command.command),
-        field(transfer ? zeekUrl(respHost, transfer.cwd, command.argument) : argument || null),
-        '-',
-        field(transfer?.expectedSize ?? null),
-        field(command.reply?.code ?? null),
-        field(command.reply?.text ?? null),
-        field(passive),
-        field(dataOrig),
-        field(dataResp),
-        field(dataPort),
-        '-',
-      ].join('\t'));
-    }
+  for (const session of analysis.sessions) sessionRows(session, lines);
+  // The empty last line ends the text with a newline: appending one to the joined text
+  // instead would have the whole log (tens of MB on a large trace) copied once more when written.
+  lines.push(`#close\t${zeekTime(now)}`, '');
+  return lines.join('\n');
+}
+
+/** A session's rows: the greeting as <init>, then one per listed command. */
+function sessionRows(session: SessionReport, lines: string[]): void {
+  const [origHost, origPort] = hostAndPort(session.client);
+  const [respHost, respPort] = hostAndPort(session.server);
+  const password = session.password === null ? null : session.password === MASKED ? '<hidden>' : session.password;
+  // uid and endpoints, the same in every row of the session.
+  const id = [uid(session.connection), origHost, origPort, respHost, respPort].join('\t');
+  if (session.greeting) {
+    // Zeek logs the greeting as the pseudo-command <init>.
+    const greeting = session.greeting;
+    lines.push([zeekTs(session.start.sec + session.start.nsec / 1e9), id,
+      '-', '-', '<init>', '-', '-', '-', String(greeting.code), field(greeting.text), '-', '-', '-', '-', '-'].join('\t'));
   }
-  lines.push(`#close\t${zeekTime(now)}`);
-  return `${lines.join('\n')}\n`;
+  const credentials = `${field(session.user)}\t${field(password)}`;
+  // One command at a time, as a view valid only during the call (see forEachCommand).
+  forEachCommand(session, (command) => {
+    const setup = session.setups.find((candidate) => candidate.frame === command.frame || (candidate.replyCode !== null && command.reply !== null && candidate.frame === command.reply.frame));
+    const transfer = session.transfers.find((candidate) => candidate.frame === command.frame);
+    let dataOrig: string | null = null;
+    let dataResp: string | null = null;
+    let dataPort: number | null = null;
+    let passive: boolean | null = null;
+    if (setup && setup.port !== null) {
+      passive = setup.replyCode !== null;
+      dataOrig = passive ? origHost : respHost;
+      dataResp = setup.address ?? (passive ? respHost : origHost);
+      dataPort = setup.port;
+    }
+    const argument = command.command === 'PASS' && password !== null ? password : command.argument;
+    const reply = command.reply;
+    lines.push([
+      zeekTs(command.time),
+      id,
+      credentials,
+      field(command.command),
+      field(transfer ? zeekUrl(respHost, transfer.cwd, command.argument) : argument || null),
+      '-',
+      field(transfer?.expectedSize ?? null),
+      field(reply?.code ?? null),
+      field(reply?.text ?? null),
+      field(passive),
+      field(dataOrig),
+      field(dataResp),
+      field(dataPort),
+      '-',
+    ].join('\t'));
+  });
 }
 
 /** Zeek logs transfer arguments as ftp://host/path, joined to the working directory. */
