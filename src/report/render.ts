@@ -8,7 +8,7 @@ import type { Analysis } from '../analysis.js';
 export const FORMATS = ['table', 'json', 'ndjson', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
 
-/** The report as pieces of text to write in order (JSON and ndjson come a piece at a time). */
+/** The report as pieces of text to write in order (JSON, ndjson and zeek come a piece at a time). */
 export type Renderer = (analysis: Analysis, width?: number) => Iterable<string>;
 
 const LOADERS = {
@@ -19,8 +19,8 @@ const LOADERS = {
   json: async () => (await import('./json.js')).renderJsonChunks,
   ndjson: async () => (await import('./json.js')).renderNdjsonLines,
   zeek: async () => {
-    const { renderZeek } = await import('./zeek.js');
-    return (analysis) => [renderZeek(analysis)];
+    const { renderZeekPieces } = await import('./zeek.js');
+    return (analysis) => renderZeekPieces(analysis);
   },
 } satisfies Record<Format, () => Promise<Renderer>>;
 

@@ -55,7 +55,15 @@ function uid(connection: number): string {
  * run with --show-credentials.
  */
 export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
-  const lines = [
+  return [...renderZeekPieces(analysis, now)].join('');
+}
+
+/**
+ * The same log a piece at a time (the header, each session's rows, the close line), for
+ * writing as it is made: joined, the log of a trace of many sessions is tens of MB.
+ */
+export function* renderZeekPieces(analysis: Analysis, now: Date = new Date()): Generator<string> {
+  const header = [
     '#separator \\x09',
     '#set_separator\t,',
     '#empty_field\t(empty)',
@@ -65,11 +73,14 @@ export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
     `#fields\t${ZEEK_FTP_FIELDS.join('\t')}`,
     `#types\t${ZEEK_FTP_TYPES.join('\t')}`,
   ];
-  for (const session of analysis.sessions) sessionRows(session, lines);
-  // The empty last line ends the text with a newline: appending one to the joined text
-  // instead would have the whole log (tens of MB on a large trace) copied once more when written.
-  lines.push(`#close\t${zeekTime(now)}`, '');
-  return lines.join('\n');
+  yield `${header.join('\n')}\n`;
+  const rows: string[] = [];
+  for (const session of analysis.sessions) {
+    rows.length = 0;
+    sessionRows(session, rows);
+    if (rows.length > 0) yield `${rows.join('\n')}\n`;
+  }
+  yield `#close\t${zeekTime(now)}\n`;
 }
 
 /** A session's rows: the greeting as <init>, then one per listed command. */
