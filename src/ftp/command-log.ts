@@ -56,7 +56,7 @@ export class CommandStore {
   private readonly cellPages: (string | Command)[][] = [];
   private rows = 0;
 
-  constructor(readonly strings: StringPool = new StringPool()) {}
+  constructor(private readonly strings: StringPool = new StringPool()) {}
 
   /** A new block of BLOCK_ROWS rows; returns its first row. */
   block(): number {

@@ -285,7 +285,6 @@ export function seqAfter(a: number, b: number): boolean {
   return seqBefore(b, a);
 }
 
-
 /** The helper for a single control conntrack (the kernel cases and unit tests drive one at a time). */
 export class FtpConntrackHelper {
   private readonly helpers: FtpConntrackHelpers;

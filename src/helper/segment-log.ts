@@ -305,7 +305,6 @@ class TraceTotals {
 
 const INITIAL_TRACES = 64;
 
-
 /** One control connection's records in the shared store, and its totals. */
 export class SegmentLog {
   /** Dropped records grouped by (direction, seq), groups in order of their first record; built for `groupedCount` records. */
