@@ -14,8 +14,10 @@ import { DecodeResult, newDecodedPacket } from './decode/packet.js';
 import { newDecodeStats, type DecodeStats } from './decode/stats.js';
 import type { Finding } from './findings.js';
 import { FtpStage } from './ftp/stage.js';
-import { endpointText, linkageFindings, sessionReport, timestampOf } from './ftp/summary.js';
-import { helperReport, transferVerdicts, verdictReport } from './helper/report.js';
+import { SessionSettler } from './ftp/settle.js';
+import { endpointText, timestampOf } from './ftp/summary.js';
+import { HelperReporter } from './helper/report.js';
+import { SessionReports, type SessionSink } from './session-reports.js';
 import { HelperStage, type HelperOptions } from './helper/stage.js';
 import { ConnectionTable } from './tcp/table.js';
 import type { Connection, ConnectionObserver } from './tcp/types.js';
@@ -40,35 +42,68 @@ export interface AnalyzeOptions {
   chunkSize?: number;
   /** Commands listed across all sessions (the FTP stage's MAX_LISTED_COMMANDS when not given). */
   maxListedCommands?: number;
+  /**
+   * Takes each session once it is settled: its report is final (transfers, helper verdicts,
+   * findings) and ftpcap lets go of it when the sink returns (read it during the call: its
+   * commands are not there afterwards). Sessions come in the order they settle, not by id.
+   * `findings` are the session's own (finding.session === session.id), in the order they have
+   * in Analysis.findings. Given, Analysis.sessions is left empty: a long trace of many short
+   * sessions then does not keep them all until the end.
+   */
+  onSession?: SessionSink;
+  /**
+   * Trace seconds of quiet before a session settles (SETTLE_AFTER_SECONDS when not given);
+   * Infinity keeps every session until the end of the trace (tests compare the two).
+   */
+  settleAfterSeconds?: number;
 }
+
+export type { SessionSink };
 
 export async function analyze(paths: string[], options: AnalyzeOptions): Promise<Analysis> {
   const decodeStats = newDecodeStats();
   const packet = newDecodedPacket();
-  const findings: Finding[] = [];
+  const connections: Connection[] = [];
+  let connectionsTotal = 0;
+  const helper = options.helper ? new HelperStage(options.helper) : null;
+  const helperReporter = helper ? new HelperReporter(helper) : null;
+  // The trace's clock as the settler last saw it (whole seconds suffice: it waits minutes).
+  let clock = -Infinity;
+  const settler = new SessionSettler({
+    canSettle: (session, now) => helperReporter?.canSettle(session, now) ?? true,
+    settle: (session, lookalikes) => reports.settle(session, lookalikes, clock),
+  }, options.settleAfterSeconds);
   const ftp = new FtpStage({
     controlPorts: options.controlPorts,
     showCredentials: options.showCredentials ?? false,
-    findings: (finding) => findings.push(finding),
+    findings: (finding) => reports.finding(finding),
     maxListedCommands: options.maxListedCommands,
+    lifecycle: settler,
   });
-  const connections: Connection[] = [];
-  let connectionsTotal = 0;
+  // Connections are listed in the order they appear: the first MAX_LISTED_CONNECTIONS ids are the listed ones.
+  const reports = new SessionReports(ftp, helperReporter, options.onSession ?? null, (connection) => connection.id <= MAX_LISTED_CONNECTIONS);
 
   // Every connection gets an end-only observer (count-only), so the table reports its close;
   // the sniffer watches first bytes and falls back to it for anything not FTP.
   const countOnly: ConnectionObserver = {};
-  const helper = options.helper ? new HelperStage(options.helper) : null;
   const table = new ConnectionTable((connection) => {
     connectionsTotal++;
     if (connections.length < MAX_LISTED_CONNECTIONS) connections.push(connection);
     // The helper watches segments of the control connections it is attached to; the FTP
     // stage passes them on from whatever observer it installs.
     const helperObserver = helper?.observe(connection) ?? null;
-    return ftp.observe(connection, helperObserver ?? countOnly);
-  });
+    const fallback = helperObserver ?? countOnly;
+    const observer = ftp.observe(connection, fallback);
+    // Neither claimed as data nor a control session by its port: maybe data the trace cannot tie to a command.
+    if (!ftp.isControl(connection) && !ftp.linker.isClaimed(connection)) settler.opened(connection);
+    return observer;
+  }, undefined, (connection) => settler.connectionEnded(connection));
 
   const onFrame = (frame: Frame): void => {
+    if (frame.tsSec !== clock) {
+      clock = frame.tsSec;
+      settler.tick(clock);
+    }
     if (decodeFrame(frame, packet, decodeStats) === DecodeResult.Tcp) table.add(frame, packet);
   };
   const summary = await readCaptures(paths, onFrame, {
@@ -78,23 +113,23 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   });
   table.finish();
   const capture = captureReport(summary);
-  if (helper && capture.last) helper.finish(capture.last.sec + capture.last.nsec / 1e9);
-  const sessions = ftp.sessions;
-  linkageFindings(sessions, connections, (connection) => ftp.linker.isClaimed(connection), (finding) => findings.push(finding));
-  const verdicts = helper ? transferVerdicts(helper, sessions, (finding) => findings.push(finding)) : null;
-  const helperSummary = helper ? helperReport(helper, sessions) : null;
-  findings.unshift(...decodeFindings(decodeStats), ...table.findings);
+  if (capture.last) {
+    const last = capture.last.sec + capture.last.nsec / 1e9;
+    helper?.finish(last);
+    clock = Math.max(clock, last);
+  }
+  settler.finish();
+  const helperSummary = helperReporter ? helperReporter.report() : null;
+  const findings = reports.findings([...decodeFindings(decodeStats), ...table.findings]);
 
-  const serviceByConnection = new Map<number, string>();
-  for (const session of sessions) serviceByConnection.set(session.connection.id, `ftp-control:${session.evidence}`);
+  const serviceByConnection = reports.services;
   for (const connection of connections) if (ftp.linker.isClaimed(connection)) serviceByConnection.set(connection.id, 'ftp-data:setup');
   return {
     capture,
     decode: decodeReport(decodeStats),
     connections: connections.map((connection) => connectionReport(connection, serviceByConnection.get(connection.id))),
     connectionsTotal,
-    // Command reports are made when read (summary.ts), so this holds each command once, as a record.
-    sessions: sessions.map((session) => sessionReport(session, (transfer) => verdictReport(verdicts?.get(transfer) ?? null))),
+    sessions: reports.sessions(),
     helper: helperSummary,
     findings,
     errors: summary.errors as CaptureError[],

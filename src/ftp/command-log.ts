@@ -55,11 +55,20 @@ export class CommandStore {
   private readonly numberPages: Float64Array[] = [];
   private readonly cellPages: (string | Command)[][] = [];
   private rows = 0;
+  /** Blocks given back by settled sessions, taken again before new rows are. */
+  private readonly free: number[] = [];
 
   constructor(private readonly strings: StringPool = new StringPool()) {}
 
+  /** Rows in pages: what the store holds, used or free. */
+  get capacity(): number {
+    return this.numberPages.length * PAGE_ROWS;
+  }
+
   /** A new block of BLOCK_ROWS rows; returns its first row. */
   block(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
     if (this.rows % PAGE_ROWS === 0) {
       this.numberPages.push(new Float64Array(PAGE_ROWS * NUMBERS));
       this.cellPages.push(new Array<string | Command>(PAGE_ROWS * CELLS).fill(''));
@@ -67,6 +76,14 @@ export class CommandStore {
     const first = this.rows;
     this.rows += BLOCK_ROWS;
     return first;
+  }
+
+  /** A block is free again: its cells let go of what they held. */
+  release(first: number): void {
+    const cells = this.cellPages[Math.floor(first / PAGE_ROWS)]!;
+    const c = (first % PAGE_ROWS) * CELLS;
+    cells.fill('', c, c + BLOCK_ROWS * CELLS);
+    this.free.push(first);
   }
 
   keep(row: number, command: Command): void {
@@ -112,10 +129,20 @@ export class CommandStore {
 /** One session's commands: rows in blocks taken from the stage's store. */
 export class CommandLog implements Iterable<CommandRecord> {
   private count = 0;
-  /** First row of each block, in order. */
-  private readonly blocks: number[] = [];
+  /** First row of each block, in order; null once released. */
+  private blocks: number[] | null = [];
 
   constructor(private readonly store: CommandStore) {}
+
+  /**
+   * The session is reported: its rows go back to the store for later sessions. The log
+   * cannot be read any more (a read throws rather than show another session's commands).
+   */
+  release(): void {
+    if (this.blocks === null) return;
+    for (const first of this.blocks) this.store.release(first);
+    this.blocks = null;
+  }
 
   get length(): number {
     return this.count;
@@ -124,7 +151,7 @@ export class CommandLog implements Iterable<CommandRecord> {
   /** Lists a command; returns its index in this log, for fold(). */
   push(command: Command): number {
     const index = this.count++;
-    if (index % BLOCK_ROWS === 0) this.blocks.push(this.store.block());
+    if (index % BLOCK_ROWS === 0) this.live().push(this.store.block());
     this.store.keep(this.rowOf(index), command);
     return index;
   }
@@ -179,6 +206,11 @@ export class CommandLog implements Iterable<CommandRecord> {
   }
 
   private rowOf(index: number): number {
-    return this.blocks[Math.floor(index / BLOCK_ROWS)]! + (index % BLOCK_ROWS);
+    return this.live()[Math.floor(index / BLOCK_ROWS)]! + (index % BLOCK_ROWS);
+  }
+
+  private live(): number[] {
+    if (this.blocks === null) throw new Error('command log read after its session was released');
+    return this.blocks;
   }
 }

@@ -57,7 +57,11 @@ export class DataChannelLinker {
   private readonly orphans: { session: SessionRecord; transfer: TransferRecord }[] = [];
   private capNoted = false;
 
-  constructor(private readonly findings: FindingSink) {}
+  /** `claimed` hears of every connection tied to a session, as it is tied. */
+  constructor(
+    private readonly findings: FindingSink,
+    private readonly claimed_: (session: SessionRecord, connection: Connection) => void = () => {},
+  ) {}
 
   setupAnnounced(session: SessionRecord, setup: SetupRecord): void {
     if (setup.targetPort === null) return;
@@ -109,6 +113,7 @@ export class DataChannelLinker {
     const transfer = best.waiting.shift();
     if (transfer) assign(transfer, connection, best.setup);
     else best.unassigned.push(connection);
+    this.claimed_(best.session, connection);
     return true;
   }
 
@@ -130,6 +135,7 @@ export class DataChannelLinker {
       transfer.dataConnection = connection;
       transfer.match = 'hosts-only';
       transfer.setup?.connections.push(connection);
+      this.claimed_(session, connection);
       return true;
     }
     return false;
@@ -137,6 +143,25 @@ export class DataChannelLinker {
 
   isClaimed(connection: Connection): boolean {
     return this.claimed.has(connection);
+  }
+
+  /**
+   * The session is settled (reported and let go): its setups and transfers stop claiming
+   * connections, and nothing here holds on to its records any more.
+   */
+  forgetSession(session: SessionRecord): void {
+    for (const setup of session.setups) {
+      const open = this.bySetup.get(setup);
+      if (open === undefined) continue;
+      const port = this.byPort.get(setup.targetPort!)!;
+      const at = port.list.indexOf(open);
+      if (at >= 0) this.forget(port, at);
+      else this.bySetup.delete(setup);
+      if (port.list.length === 0) this.byPort.delete(setup.targetPort!);
+    }
+    // Only a transfer still without a data connection can be waiting here.
+    if (!session.transfers.some((transfer) => transfer.dataConnection === null)) return;
+    for (let i = this.orphans.length - 1; i >= 0; i--) if (this.orphans[i]!.session === session) this.orphans.splice(i, 1);
   }
 
   /** Setups on one port are kept in time order: drop the ones too old to claim anything. */

@@ -33,6 +33,8 @@ export interface SessionHooks {
   listCommand(session: SessionRecord, where: FrameSpan): boolean;
   /** Where listed commands are kept, shared by the stage's sessions. */
   commands: CommandStore;
+  /** The control connection ended: the record is complete, as far as the parser goes. */
+  ended?(session: SessionRecord): void;
 }
 
 export const MASKED = '********';
@@ -118,6 +120,7 @@ export class FtpSession {
     }
     const open = this.replies.flush(this.now());
     if (open) this.reply(open);
+    this.hooks.ended?.(this.record);
   }
 
   private now(): number {

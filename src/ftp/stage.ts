@@ -11,6 +11,7 @@ import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
 import { DataChannelLinker } from './linkage.js';
 import { spanFrames, type FrameSpan, type SessionRecord } from './model.js';
 import { FtpSession, type SessionHooks } from './session.js';
+import type { SessionLifecycle } from './settle.js';
 
 /** Bytes of each direction looked at before deciding a connection is not FTP. */
 export const SNIFF_BYTES = 512;
@@ -22,6 +23,8 @@ export interface FtpStageOptions {
   findings: FindingSink;
   /** Commands listed in all sessions together; beyond, they are counted, not listed (default MAX_LISTED_COMMANDS). */
   maxListedCommands?: number;
+  /** Hears of each session as it starts, gets its data connections and ends. */
+  lifecycle: SessionLifecycle;
 }
 
 /**
@@ -41,12 +44,11 @@ interface SniffChunk {
 }
 
 export class FtpStage {
-  /**
-   * Every session's record, in order of appearance. Only records: the parser (line
-   * buffers, pending commands) lives in the connection's observer and goes when it ends.
-   */
-  readonly sessions: SessionRecord[] = [];
   readonly linker: DataChannelLinker;
+  /** Sessions started so far (ids are 1-based, in order of appearance). */
+  private started = 0;
+  /** Connections that are FTP control sessions; weak, as settled sessions are let go. */
+  private readonly controls = new WeakSet<Connection>();
   private readonly controlPorts: ReadonlySet<number>;
   private listedCommands = 0;
   private readonly maxListedCommands: number;
@@ -56,7 +58,8 @@ export class FtpStage {
   constructor(private readonly options: FtpStageOptions) {
     this.controlPorts = new Set(options.controlPorts);
     this.maxListedCommands = options.maxListedCommands ?? MAX_LISTED_COMMANDS;
-    const linker = (this.linker = new DataChannelLinker(options.findings));
+    const lifecycle = options.lifecycle;
+    const linker = (this.linker = new DataChannelLinker(options.findings, (session, connection) => lifecycle.claimed(session, connection)));
     this.hooks = {
       findings: options.findings,
       showCredentials: options.showCredentials,
@@ -64,7 +67,13 @@ export class FtpStage {
       transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
       listCommand: (record, where) => this.listCommand(record, where),
       commands: new CommandStore(),
+      ended: (record) => lifecycle.ended(record),
     };
+  }
+
+  /** The connection carries an FTP control session. */
+  isControl(connection: Connection): boolean {
+    return this.controls.has(connection);
   }
 
   private listCommand(session: SessionRecord, where: FrameSpan): boolean {
@@ -95,8 +104,9 @@ export class FtpStage {
   }
 
   private startSession(connection: Connection, evidence: FtpEvidence, fallback: ConnectionObserver | null): ConnectionObserver {
-    const session = new FtpSession(this.sessions.length + 1, connection, evidence, this.hooks);
-    this.sessions.push(session.record);
+    const session = new FtpSession(++this.started, connection, evidence, this.hooks);
+    this.controls.add(connection);
+    this.options.lifecycle.started(session.record);
     return new SessionObserver(session, fallback);
   }
 

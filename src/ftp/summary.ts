@@ -328,67 +328,40 @@ class ReplyView implements ReplyReport {
   }
 }
 
-/** A data connection opening this long after its session ended is not counted as its data. */
-const DATA_AFTER_SESSION_SECONDS = 60;
+/**
+ * A settled session's findings about linkage: transfers that got no data connection, and
+ * setups nothing used.
+ */
+export function sessionLinkageFindings(session: SessionRecord, emit: FindingSink): void {
+  for (const transfer of session.transfers) {
+    if (transfer.dataConnection !== null) continue;
+    const reply = transfer.command.reply;
+    const why = transfer.setup === null
+      ? 'no PORT/PASV/EPRT/EPSV came before it'
+      : transfer.setup.announcement.port === null
+        ? 'its setup announced no readable port'
+        : `nothing connected to ${addressPort(transfer.setup.targetAddress, transfer.setup.targetPort)}`;
+    const frames = [...transfer.command.frames, ...(reply ? reply.frames.slice(0, 1) : [])];
+    emit(finding(session, 'ftp.transfer.no-data-connection', reply && reply.code >= 400 ? 'error' : 'warning',
+      `${transfer.command.command} ${transfer.command.argument}: no data connection in the trace (${why})` +
+        (reply ? `; the server replied ${reply.code} ${reply.text}` : ''), frames));
+  }
+  for (const setup of session.setups) {
+    if (setup.connections.length > 0 || setup.refused || setup.transfers.length > 0) continue;
+    emit(finding(session, 'ftp.setup.unused', 'info',
+      `${setup.command.command} announced ${addressPort(setup.targetAddress, setup.targetPort) ?? 'nothing readable'}, and no transfer or connection used it`, setup.frames));
+  }
+}
 
 /**
- * End-of-trace findings about linkage. `connections` are all connections the analysis
- * kept; `isClaimed` tells which the linker tied to a setup.
+ * A connection between the session's hosts, opened while it lived, that no setup claimed
+ * and that is no control connection (see SessionSettler.opened): likely data the trace
+ * cannot tie to a command.
  */
-export function linkageFindings(
-  sessions: readonly SessionRecord[],
-  connections: readonly Connection[],
-  isClaimed: (connection: Connection) => boolean,
-  emit: FindingSink,
-): void {
-  const controls = new Set(sessions.map((session) => session.connection));
-  // Sessions by the pair of hosts they connect, so each connection is checked against a few, not all.
-  const byHosts = new Map<string, SessionRecord[]>();
-  for (const session of sessions) {
-    const key = hostPair(session.connection.client.address, session.connection.server.address);
-    const list = byHosts.get(key);
-    if (list) list.push(session);
-    else byHosts.set(key, [session]);
-  }
-  for (const session of sessions) {
-    for (const transfer of session.transfers) {
-      if (transfer.dataConnection !== null) continue;
-      const reply = transfer.command.reply;
-      const why = transfer.setup === null
-        ? 'no PORT/PASV/EPRT/EPSV came before it'
-        : transfer.setup.announcement.port === null
-          ? 'its setup announced no readable port'
-          : `nothing connected to ${addressPort(transfer.setup.targetAddress, transfer.setup.targetPort)}`;
-      const frames = [...transfer.command.frames, ...(reply ? reply.frames.slice(0, 1) : [])];
-      emit(finding(session, 'ftp.transfer.no-data-connection', reply && reply.code >= 400 ? 'error' : 'warning',
-        `${transfer.command.command} ${transfer.command.argument}: no data connection in the trace (${why})` +
-          (reply ? `; the server replied ${reply.code} ${reply.text}` : ''), frames));
-    }
-    for (const setup of session.setups) {
-      if (setup.connections.length > 0 || setup.refused || setup.transfers.length > 0) continue;
-      emit(finding(session, 'ftp.setup.unused', 'info',
-        `${setup.command.command} announced ${addressPort(setup.targetAddress, setup.targetPort) ?? 'nothing readable'}, and no transfer or connection used it`, setup.frames));
-    }
-  }
-  for (const connection of connections) {
-    if (controls.has(connection) || isClaimed(connection)) continue;
-    const candidates = byHosts.get(hostPair(connection.client.address, connection.server.address)) ?? [];
-    const session = candidates.find((candidate) => looksLikeDataOf(connection, candidate.connection));
-    if (!session) continue;
-    emit(finding(session, 'ftp.data.unlinked', 'warning',
-      `connection ${endpointText(connection.client)} → ${endpointText(connection.server)} looks like FTP data but matches no setup: ${nearestCandidate(connection, session)}`,
-      [{ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }], connection.id));
-  }
-}
-
-function hostPair(a: string, b: string): string {
-  return a < b ? `${a} ${b}` : `${b} ${a}`;
-}
-
-/** Between the two hosts of a control session, while the session lived. */
-function looksLikeDataOf(connection: Connection, control: Connection): boolean {
-  if (connection.client.address === connection.server.address) return false;
-  return connection.firstTime >= control.firstTime && connection.firstTime <= control.lastTime + DATA_AFTER_SESSION_SECONDS;
+export function lookalikeFinding(connection: Connection, session: SessionRecord): Finding {
+  return finding(session, 'ftp.data.unlinked', 'warning',
+    `connection ${endpointText(connection.client)} → ${endpointText(connection.server)} looks like FTP data but matches no setup: ${nearestCandidate(connection, session)}`,
+    [{ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }], connection.id);
 }
 
 function nearestCandidate(connection: Connection, session: SessionRecord): string {

@@ -86,6 +86,22 @@ export class ExpectationTable {
     return expectation;
   }
 
+  /** The master's expectation is still waiting for its data connection at `now`. */
+  pendingFor(master: number, now: number): boolean {
+    const expectation = this.byMaster.get(master);
+    return expectation !== undefined && !this.timedOut(expectation, now);
+  }
+
+  /** The master's expectation, if it timed out by `now`, is expired now rather than at the next sweep. */
+  expireFor(master: number, now: number): void {
+    const expectation = this.byMaster.get(master);
+    if (expectation === undefined || !this.timedOut(expectation, now)) return;
+    expectation.state = 'expired';
+    this.byMaster.delete(master);
+    const tupleKey = key(expectation.src, expectation.dst, expectation.dport);
+    if (this.live.get(tupleKey) === expectation) this.live.delete(tupleKey);
+  }
+
   private timedOut(expectation: Expectation, now: number): boolean {
     return now - expectation.time > FTP_EXPECT_TIMEOUT_SECONDS;
   }

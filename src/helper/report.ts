@@ -6,7 +6,7 @@
 import type { HelperReport, HelperVerdictReport } from '../analysis.js';
 import type { Finding, FindingSink } from '../findings.js';
 import type { SessionRecord, TransferRecord } from '../ftp/model.js';
-import type { HelperStage } from './stage.js';
+import type { ControlTrace, HelperStage } from './stage.js';
 import { setupVerdict, transferVerdict, type HelperVerdict } from './verdict.js';
 
 export function verdictReport(verdict: HelperVerdict | null): HelperVerdictReport | null {
@@ -22,89 +22,157 @@ export function verdictReport(verdict: HelperVerdict | null): HelperVerdictRepor
   };
 }
 
-export function helperReport(helper: HelperStage, sessions: readonly SessionRecord[]): HelperReport {
-  const sessionOf = new Map<number, number>();
-  for (const session of sessions) sessionOf.set(session.connection.id, session.id);
-  const drops: HelperReport['drops'] = [];
-  for (const trace of helper.controls.values()) {
+type Drop = HelperReport['drops'][number];
+type Ignored = HelperReport['ignored'][number];
+
+/**
+ * The helper's part of the report. Each session's share (transfer verdicts, the setups the
+ * helper ignored, the packets it dropped on the session's control connection) is made when
+ * the session settles, so the session can be let go; the trace-wide lists are put together
+ * at the end in the order they always had: the drops seen on each control connection in the
+ * order the helper began watching them, then the inferred silent replies by session, then
+ * the inferred merged segments by control connection; ignored setups by session.
+ */
+export class HelperReporter {
+  /** Control connection id → session id, for the lists' `session` members. */
+  private readonly sessionOf = new Map<number, number>();
+  /** By control connection id: the order in which the helper began watching them. */
+  private readonly dropped = new Map<number, Drop[]>();
+  private readonly merged = new Map<number, Drop[]>();
+  /** By session id. */
+  private readonly silent = new Map<number, Drop[]>();
+  private readonly ignored = new Map<number, Ignored[]>();
+
+  constructor(private readonly helper: HelperStage) {}
+
+  /**
+   * False while the helper still holds an expectation for the session that may yet be used:
+   * its verdicts are final only once the expectation is used, replaced or timed out.
+   */
+  canSettle(session: SessionRecord, now: number): boolean {
+    return !this.helper.expectations.pendingFor(session.connection.id, now);
+  }
+
+  /** The session's verdicts per transfer; a finding for each transfer the helper would have failed. */
+  settle(session: SessionRecord, now: number, emit: FindingSink): Map<TransferRecord, HelperVerdict | null> {
+    const helper = this.helper;
+    const control = session.connection;
+    this.sessionOf.set(control.id, session.id);
+    // What timed out by now is expired, as the end of the trace would find it.
+    helper.expectations.expireFor(control.id, now);
+    const verdicts = transferVerdicts(helper, session, emit);
+    const ignored = ignoredSetups(helper, session);
+    if (ignored.length > 0) this.ignored.set(session.id, ignored);
+    const silent = silentReplyDrops(helper, session);
+    if (silent.length > 0) this.silent.set(session.id, silent);
+    const trace = helper.control(control.id);
+    if (trace !== undefined) this.controlDrops(trace);
+    // Nothing asks about the session's control or data connections any more.
+    for (const transfer of session.transfers) if (transfer.dataConnection) helper.related.delete(transfer.dataConnection.id);
+    for (const setup of session.setups) for (const connection of setup.connections) helper.related.delete(connection.id);
+    helper.release(control.id);
+    return verdicts;
+  }
+
+  /** The trace-wide report, once every session has settled. */
+  report(): HelperReport {
+    const helper = this.helper;
+    // Settled sessions' control connections are released: what is left carried no FTP session
+    // (a helper port the FTP stage did not take).
+    for (const trace of helper.controls.values()) this.controlDrops(trace);
+    const drops: Drop[] = [];
+    for (const key of sortedKeys(this.dropped)) drops.push(...this.dropped.get(key)!);
+    for (const key of sortedKeys(this.silent)) drops.push(...this.silent.get(key)!);
+    for (const key of sortedKeys(this.merged)) drops.push(...this.merged.get(key)!);
+    const ignored: Ignored[] = [];
+    for (const key of sortedKeys(this.ignored)) ignored.push(...this.ignored.get(key)!);
+    const sessionOf = this.sessionOf;
+    return {
+      ports: [...helper.options.ports],
+      loose: helper.options.loose,
+      kernel: helper.options.kernel,
+      expectations: helper.expectations.all.map((expectation) => ({
+        fileIndex: expectation.fileIndex,
+        frame: expectation.frame,
+        session: sessionOf.get(expectation.master) ?? null,
+        src: expectation.src,
+        dst: expectation.dst,
+        dport: expectation.dport,
+        state: expectation.state,
+        usedBy: expectation.usedBy,
+        portRandom: expectation.portRandom,
+      })),
+      rewrites: helper.rewrites.map((rewrite) => ({
+        fileIndex: rewrite.fileIndex,
+        frame: rewrite.frame,
+        session: sessionOf.get(rewrite.connection) ?? null,
+        direction: rewrite.direction === 0 ? 'client' as const : 'server' as const,
+        original: rewrite.original,
+        rewritten: rewrite.rewritten,
+        delta: rewrite.delta,
+        shiftAfter: rewrite.shiftAfter,
+        portCertain: rewrite.portCertain,
+      })),
+      nat: (helper.options.nat ?? []).map((mapping) => ({ ...mapping })),
+      drops,
+      ignored,
+    };
+  }
+
+  /** The packets the helper dropped on one control connection, seen and inferred. */
+  private controlDrops(trace: ControlTrace): void {
+    const session = this.sessionOf.get(trace.connection.id) ?? null;
+    const dropped: Drop[] = [];
     // Each group is one dropped packet and the retransmissions the helper dropped again.
     for (const group of trace.log.droppedGroups()) {
       const record = group[0]!;
-      drops.push({
+      dropped.push({
         fileIndex: record.fileIndex,
         frame: record.frame,
-        session: sessionOf.get(trace.connection.id) ?? null,
+        session,
         reason: record.clash ? 'expectation-clash' : 'partial-match',
         message: record.clash ? 'cannot add expectation (clash with another control connection)' : `partial matching of '${record.pattern}'`,
         retransmissions: group.slice(1).map((copy) => copy.frame),
         inferred: false,
       });
     }
+    if (dropped.length > 0) this.dropped.set(trace.connection.id, dropped);
+    const merged = mergedDrops(trace, session);
+    if (merged.length > 0) this.merged.set(trace.connection.id, merged);
   }
-  drops.push(...silentReplyDrops(helper, sessions), ...mergedDrops(helper, sessionOf));
-  const ignored: HelperReport['ignored'] = [];
-  for (const session of sessions) {
-    for (const setup of session.setups) {
-      const verdict = setupVerdict(session, setup, null, helper);
-      if (verdict && verdict.verdict === 'ignored') {
-        const frame = verdict.frames[verdict.frames.length - 1] ?? setup.frames[0]!;
-        ignored.push({ fileIndex: frame.fileIndex, frame: frame.frame, session: session.id, reason: verdict.reason, message: verdict.message });
-      }
-    }
-  }
-  return {
-    ports: [...helper.options.ports],
-    loose: helper.options.loose,
-    kernel: helper.options.kernel,
-    expectations: helper.expectations.all.map((expectation) => ({
-      fileIndex: expectation.fileIndex,
-      frame: expectation.frame,
-      session: sessionOf.get(expectation.master) ?? null,
-      src: expectation.src,
-      dst: expectation.dst,
-      dport: expectation.dport,
-      state: expectation.state,
-      usedBy: expectation.usedBy,
-      portRandom: expectation.portRandom,
-    })),
-    rewrites: helper.rewrites.map((rewrite) => ({
-      fileIndex: rewrite.fileIndex,
-      frame: rewrite.frame,
-      session: sessionOf.get(rewrite.connection) ?? null,
-      direction: rewrite.direction === 0 ? 'client' as const : 'server' as const,
-      original: rewrite.original,
-      rewritten: rewrite.rewritten,
-      delta: rewrite.delta,
-      shiftAfter: rewrite.shiftAfter,
-      portCertain: rewrite.portCertain,
-    })),
-    nat: (helper.options.nat ?? []).map((mapping) => ({ ...mapping })),
-    drops,
-    ignored,
-  };
 }
 
-/** Verdicts per transfer, and a finding for each transfer the helper would have failed. */
-export function transferVerdicts(
-  helper: HelperStage,
-  sessions: readonly SessionRecord[],
-  emit: FindingSink,
-): Map<TransferRecord, HelperVerdict | null> {
-  const verdicts = new Map<TransferRecord, HelperVerdict | null>();
-  for (const session of sessions) {
-    for (const transfer of session.transfers) {
-      const verdict = transferVerdict(session, transfer, helper);
-      verdicts.set(transfer, verdict);
-      if (verdict === null || verdict.verdict === 'expected') continue;
-      const finding: Finding = {
-        code: `helper.${verdict.verdict}`,
-        severity: verdict.rejected ? 'error' : 'warning',
-        message: `${[transfer.command.command, transfer.command.argument].filter(Boolean).join(' ')}: ${verdict.message}${verdict.fix ? `. Fix: ${verdict.fix}` : ''}`,
-        frames: verdict.frames,
-        session: session.id,
-      };
-      emit(finding);
+function sortedKeys(map: ReadonlyMap<number, unknown>): number[] {
+  return [...map.keys()].sort((a, b) => a - b);
+}
+
+function ignoredSetups(helper: HelperStage, session: SessionRecord): Ignored[] {
+  const ignored: Ignored[] = [];
+  for (const setup of session.setups) {
+    const verdict = setupVerdict(session, setup, null, helper);
+    if (verdict && verdict.verdict === 'ignored') {
+      const frame = verdict.frames[verdict.frames.length - 1] ?? setup.frames[0]!;
+      ignored.push({ fileIndex: frame.fileIndex, frame: frame.frame, session: session.id, reason: verdict.reason, message: verdict.message });
     }
+  }
+  return ignored;
+}
+
+/** Verdicts per transfer of one session, and a finding for each transfer the helper would have failed. */
+function transferVerdicts(helper: HelperStage, session: SessionRecord, emit: FindingSink): Map<TransferRecord, HelperVerdict | null> {
+  const verdicts = new Map<TransferRecord, HelperVerdict | null>();
+  for (const transfer of session.transfers) {
+    const verdict = transferVerdict(session, transfer, helper);
+    verdicts.set(transfer, verdict);
+    if (verdict === null || verdict.verdict === 'expected') continue;
+    const finding: Finding = {
+      code: `helper.${verdict.verdict}`,
+      severity: verdict.rejected ? 'error' : 'warning',
+      message: `${[transfer.command.command, transfer.command.argument].filter(Boolean).join(' ')}: ${verdict.message}${verdict.fix ? `. Fix: ${verdict.fix}` : ''}`,
+      frames: verdict.frames,
+      session: session.id,
+    };
+    emit(finding);
   }
   return verdicts;
 }
@@ -118,51 +186,47 @@ export const SILENT_REPLY_SECONDS = 0.5;
  * The capture then shows a PASV/EPSV that the server acknowledged and never answered,
  * while the trace went on: an inferred drop, marked as such.
  */
-function silentReplyDrops(helper: HelperStage, sessions: readonly SessionRecord[]): HelperReport['drops'] {
-  const drops: HelperReport['drops'] = [];
-  for (const session of sessions) {
-    const trace = helper.controls.get(session.connection.id);
-    if (!trace || session.tls !== null) continue;
-    // A command qualifies only if sent at or after the last reply and 0.5 s before the end, so
-    // the last reply came at least 0.5 s before the end (subtraction rounds monotonically, so
-    // this holds in floating point too): most sessions end with a reply and need no command read.
-    if (session.connection.lastTime - trace.log.lastReplyTime < SILENT_REPLY_SECONDS) continue;
-    for (const command of session.commands.unanswered()) {
-      if (command.preliminary.length > 0) continue;
-      if (command.command !== 'PASV' && command.command !== 'EPSV') continue;
-      const sentAt = command.time;
-      if (trace.log.repliedAfter(sentAt) || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;
-      const frame = command.frames[command.frames.length - 1]!;
-      drops.push({
-        fileIndex: frame.fileIndex,
-        frame: frame.frame,
-        session: session.id,
-        reason: 'silent-reply',
-        message: `${command.command} was never answered: a helper on the server's host drops a malformed ${command.command === 'PASV' ? '227' : '229'} reply before it reaches the wire (inferred)`,
-        retransmissions: [],
-        inferred: true,
-      });
-    }
+function silentReplyDrops(helper: HelperStage, session: SessionRecord): Drop[] {
+  const drops: Drop[] = [];
+  const trace = helper.control(session.connection.id);
+  if (!trace || session.tls !== null) return drops;
+  // A command qualifies only if sent at or after the last reply and 0.5 s before the end, so
+  // the last reply came at least 0.5 s before the end (subtraction rounds monotonically, so
+  // this holds in floating point too): most sessions end with a reply and need no command read.
+  if (session.connection.lastTime - trace.log.lastReplyTime < SILENT_REPLY_SECONDS) return drops;
+  for (const command of session.commands.unanswered()) {
+    if (command.preliminary.length > 0) continue;
+    if (command.command !== 'PASV' && command.command !== 'EPSV') continue;
+    const sentAt = command.time;
+    if (trace.log.repliedAfter(sentAt) || session.connection.lastTime - sentAt < SILENT_REPLY_SECONDS) continue;
+    const frame = command.frames[command.frames.length - 1]!;
+    drops.push({
+      fileIndex: frame.fileIndex,
+      frame: frame.frame,
+      session: session.id,
+      reason: 'silent-reply',
+      message: `${command.command} was never answered: a helper on the server's host drops a malformed ${command.command === 'PASV' ? '227' : '229'} reply before it reaches the wire (inferred)`,
+      retransmissions: [],
+      inferred: true,
+    });
   }
   return drops;
 }
 
 /** Drops inferred from a skipped IPv4 ID before a merged PORT/EPRT/227/229 (see HelperSegmentRecord.mergedAfterDrop). */
-function mergedDrops(helper: HelperStage, sessionOf: ReadonlyMap<number, number>): HelperReport['drops'] {
-  const drops: HelperReport['drops'] = [];
-  for (const trace of helper.controls.values()) {
-    for (const record of trace.log.mergedRecords()) {
-      drops.push({
-        fileIndex: record.fileIndex,
-        frame: record.frame,
-        session: sessionOf.get(trace.connection.id) ?? null,
-        reason: 'merged-after-drop',
-        message: `the ${record.direction === 0 ? 'client' : 'server'}'s IP ID skips one or more just before this '${record.pattern}' segment: ` +
-          'a first part was dropped as a partial match by a helper on the sender\'s host and merged into this one (inferred)',
-        retransmissions: [],
-        inferred: true,
-      });
-    }
+function mergedDrops(trace: ControlTrace, session: number | null): Drop[] {
+  const drops: Drop[] = [];
+  for (const record of trace.log.mergedRecords()) {
+    drops.push({
+      fileIndex: record.fileIndex,
+      frame: record.frame,
+      session,
+      reason: 'merged-after-drop',
+      message: `the ${record.direction === 0 ? 'client' : 'server'}'s IP ID skips one or more just before this '${record.pattern}' segment: ` +
+        'a first part was dropped as a partial match by a helper on the sender\'s host and merged into this one (inferred)',
+      retransmissions: [],
+      inferred: true,
+    });
   }
   return drops;
 }

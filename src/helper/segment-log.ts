@@ -66,7 +66,7 @@ export function recordState(
     (action << ACTION_SHIFT) | (patternCode(pattern) << PATTERN_SHIFT);
 }
 
-/** Records per page: 16384 × 18 bytes, about 288 KiB, filled front to back and never copied. */
+/** Records per page: 16384 × 22 bytes, about 352 KiB, filled front to back and never copied. */
 const PAGE_BITS = 14;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
@@ -82,7 +82,11 @@ class Page {
   readonly frame: Int32Array;
   /** TCP sequence numbers are 32-bit (the decoder reads them unsigned). */
   readonly seq: Uint32Array;
+  /** The trace's next record (-1: none yet), so one trace's records are read without the others'. */
+  readonly next: Int32Array;
   readonly state: Uint16Array;
+  /** Records here whose trace is not released yet: at 0 (and full) the page can go. */
+  live = 0;
 
   constructor() {
     const buffer = new ArrayBuffer(PAGE_SIZE * RECORD_BYTES);
@@ -91,33 +95,35 @@ class Page {
     this.fileIndex = new Int32Array(buffer, PAGE_SIZE * 4, PAGE_SIZE);
     this.frame = new Int32Array(buffer, PAGE_SIZE * 8, PAGE_SIZE);
     this.seq = new Uint32Array(buffer, PAGE_SIZE * 12, PAGE_SIZE);
-    this.state = new Uint16Array(buffer, PAGE_SIZE * 16, PAGE_SIZE);
+    this.next = new Int32Array(buffer, PAGE_SIZE * 16, PAGE_SIZE);
+    this.state = new Uint16Array(buffer, PAGE_SIZE * 20, PAGE_SIZE);
   }
 }
 
-/** Bytes per record across the columns: four 4-byte ones and the 2-byte state. */
-const RECORD_BYTES = 18;
+/** Bytes per record across the columns: five 4-byte ones and the 2-byte state. */
+const RECORD_BYTES = 22;
 
 /**
  * Records of every control connection, in the order the helper saw them (a record's number
  * is its position in that order). The columns come in fixed-size pages rather than arrays
  * that double: growing copies nothing and reserves at most one page ahead, which on a large
- * trace saves tens of megabytes of short-lived buffers. Records of one connection are found
- * through the trace column, via an index built when first queried (at report time).
+ * trace saves tens of megabytes of short-lived buffers. Records of one connection are linked
+ * (the `next` column), so a session settled mid-trace reads its own records only; a page goes
+ * once every trace with records in it is released.
  */
 export class SegmentStore {
   private count = 0;
   private traces = 0;
-  private readonly pages: Page[] = [];
+  /** null: a page whose traces were all released. */
+  private readonly pages: (Page | null)[] = [];
   /** Per-trace running totals, one column each, indexed by trace number. */
   private readonly totals = new TraceTotals();
   /** The expectation a Matched record registered: one entry per setup, not per segment. */
   private readonly expectations = new Map<number, Expectation>();
-  /** Records grouped by trace (each group in capture order), and where each group starts; built for `indexedCount` records. */
-  private byTrace: Int32Array | null = null;
-  private traceStart: Int32Array | null = null;
-  private indexedCount = -1;
-  private indexedTraces = -1;
+  /** The records of the trace last asked for, for `cachedCount` records (a verdict asks several times). */
+  private cachedTrace = -1;
+  private cachedCount = -1;
+  private cachedRecords: Int32Array | null = null;
 
   get size(): number {
     return this.count;
@@ -152,11 +158,18 @@ export class SegmentStore {
    * helper's per-segment path.
    */
   append(trace: number, fileIndex: number, frame: number, time: number, seq: number, state: number, expectation: Expectation | null): void {
-    this.totals.record(trace, fileIndex, frame, time, state);
     const at = this.count++;
     const slot = at & PAGE_MASK;
     if (slot === 0) this.pages.push(new Page());
     const page = this.pages[at >>> PAGE_BITS]!;
+    const totals = this.totals;
+    const last = totals.count[trace]! > 0 ? totals.lastRecord[trace]! : -1;
+    if (last >= 0) this.pages[last >>> PAGE_BITS]!.next[last & PAGE_MASK] = at;
+    else totals.firstRecord[trace] = at;
+    totals.lastRecord[trace] = at;
+    totals.record(trace, fileIndex, frame, time, state);
+    page.next[slot] = -1;
+    page.live++;
     page.trace[slot] = trace;
     page.fileIndex[slot] = fileIndex;
     page.frame[slot] = frame;
@@ -220,35 +233,50 @@ export class SegmentStore {
     return page.fileIndex[slot] !== fileIndex ? page.fileIndex[slot]! - fileIndex : page.frame[slot]! - frame;
   }
 
-  /**
-   * The records of trace `trace`, in capture order: positions [start, end) of the returned
-   * array. One counting pass over the trace column builds the index for all traces at once.
-   */
+  /** The records of trace `trace`, in capture order: positions [start, end) of the returned array. */
   traceRecords(trace: number): { records: Int32Array; start: number; end: number } {
-    if (this.indexedCount !== this.count || this.indexedTraces !== this.traces) this.buildIndex();
-    return { records: this.byTrace!, start: this.traceStart![trace]!, end: this.traceStart![trace + 1]! };
+    const count = this.totals.count[trace]!;
+    if (this.cachedTrace !== trace || this.cachedCount !== count) {
+      const records = new Int32Array(count);
+      let at = count > 0 ? this.totals.firstRecord[trace]! : -1;
+      for (let i = 0; i < count; i++) {
+        records[i] = at;
+        at = this.pages[at >>> PAGE_BITS]!.next[at & PAGE_MASK]!;
+      }
+      this.cachedTrace = trace;
+      this.cachedCount = count;
+      this.cachedRecords = records;
+    }
+    return { records: this.cachedRecords!, start: 0, end: count };
   }
 
-  private buildIndex(): void {
-    // A counting sort by trace, a page at a time: counts, then where each trace starts, then placement.
-    const start = new Int32Array(this.traces + 1);
-    for (let first = 0; first < this.count; first += PAGE_SIZE) {
-      const traces = this.pages[first >>> PAGE_BITS]!.trace;
-      const length = Math.min(PAGE_SIZE, this.count - first);
-      for (let slot = 0; slot < length; slot++) start[traces[slot]! + 1]!++;
+  /**
+   * The trace's session is reported: its records are not asked for again. Pages whose
+   * records all belong to released traces go.
+   */
+  release(trace: number): void {
+    const count = this.totals.count[trace]!;
+    let at = count > 0 ? this.totals.firstRecord[trace]! : -1;
+    for (let i = 0; i < count; i++) {
+      const index = at >>> PAGE_BITS;
+      const page = this.pages[index]!;
+      const next = page.next[at & PAGE_MASK]!;
+      if (this.expectations.size > 0) this.expectations.delete(at);
+      // The page being filled stays, whatever it holds.
+      if (--page.live === 0 && index < this.pages.length - 1) this.pages[index] = null;
+      at = next;
     }
-    for (let trace = 0; trace < this.traces; trace++) start[trace + 1]! += start[trace]!;
-    const fill = start.slice(0, this.traces);
-    const byTrace = new Int32Array(this.count);
-    for (let first = 0; first < this.count; first += PAGE_SIZE) {
-      const traces = this.pages[first >>> PAGE_BITS]!.trace;
-      const length = Math.min(PAGE_SIZE, this.count - first);
-      for (let slot = 0; slot < length; slot++) byTrace[fill[traces[slot]!]!++] = first + slot;
+    if (this.cachedTrace === trace) {
+      this.cachedTrace = -1;
+      this.cachedRecords = null;
     }
-    this.byTrace = byTrace;
-    this.traceStart = start;
-    this.indexedCount = this.count;
-    this.indexedTraces = this.traces;
+  }
+
+  /** Pages held now (each PAGE_SIZE records). */
+  get pagesHeld(): number {
+    let held = 0;
+    for (const page of this.pages) if (page !== null) held++;
+    return held;
   }
 }
 
@@ -270,6 +298,9 @@ class TraceTotals {
   /** (fileIndex, frame) of the trace's last record, valid when count > 0. */
   lastFileIndex = new Int32Array(INITIAL_TRACES);
   lastFrame = new Int32Array(INITIAL_TRACES);
+  /** The trace's first and last record numbers, valid when count > 0. */
+  firstRecord = new Int32Array(INITIAL_TRACES);
+  lastRecord = new Int32Array(INITIAL_TRACES);
 
   add(trace: number): void {
     if (trace === this.count.length) this.grow();
@@ -300,6 +331,8 @@ class TraceTotals {
     this.framesInOrder = grown(this.framesInOrder, new Uint8Array(length));
     this.lastFileIndex = grown(this.lastFileIndex, new Int32Array(length));
     this.lastFrame = grown(this.lastFrame, new Int32Array(length));
+    this.firstRecord = grown(this.firstRecord, new Int32Array(length));
+    this.lastRecord = grown(this.lastRecord, new Int32Array(length));
   }
 }
 

@@ -95,7 +95,8 @@ export class HelperStage {
   private readonly segments = new SegmentStore();
   private readonly helpers: FtpConntrackHelpers;
   private readonly columns = new ControlColumns();
-  private readonly connections: Connection[] = [];
+  /** By control number; null once released. */
+  private readonly connections: (Connection | null)[] = [];
   /**
    * Control number by connection id. A map of the control connections only, not a column
    * over all ids: ids count every connection of the trace, and a scan can open millions.
@@ -125,15 +126,37 @@ export class HelperStage {
    * Built when asked (the report and verdicts ask after the trace), not per connection.
    */
   get controls(): ReadonlyMap<number, ControlTrace> {
-    if (this.controlMap === null || this.controlMap.size !== this.connections.length) {
+    if (this.controlMap === null || this.controlMap.size !== this.controlOf.size) {
       const map = new Map<number, ControlTrace>();
       for (let control = 0; control < this.connections.length; control++) {
-        const connection = this.connections[control]!;
-        map.set(connection.id, this.controlMap?.get(connection.id) ?? { connection, log: this.segments.view(control) });
+        const connection = this.connections[control];
+        if (connection === null) continue;
+        map.set(connection.id, this.controlMap?.get(connection.id) ?? { connection: connection!, log: this.segments.view(control) });
       }
       this.controlMap = map;
     }
     return this.controlMap;
+  }
+
+  /**
+   * The control connection's session is reported: the helper forgets its records and
+   * connection (its few numbers in the columns stay). It is no longer in `controls`.
+   */
+  release(connectionId: number): void {
+    const control = this.controlOf.get(connectionId);
+    if (control === undefined) return;
+    this.controlOf.delete(connectionId);
+    this.segments.release(control);
+    this.connections[control] = null;
+    this.nat.delete(control);
+    this.controlMap?.delete(connectionId);
+  }
+
+  /** One control connection's trace, by connection id, without building `controls`. */
+  control(connectionId: number): ControlTrace | undefined {
+    const control = this.controlOf.get(connectionId);
+    if (control === undefined) return undefined;
+    return this.controlMap?.get(connectionId) ?? { connection: this.connections[control]!, log: this.segments.view(control) };
   }
 
   /** The address the outside sees for an inside one (itself when not NATed). */

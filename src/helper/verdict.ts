@@ -90,7 +90,7 @@ export function setupVerdict(session: SessionRecord, setup: SetupRecord | null, 
     return result('expected', 'expectation-used', `the helper expected ${relatedExpectation.src} → ${relatedExpectation.dst}:${relatedExpectation.dport} and the data connection matched it`,
       [{ fileIndex: relatedExpectation.fileIndex, frame: relatedExpectation.frame }], '', relatedExpectation);
   }
-  const trace = helper.controls.get(control.id);
+  const trace = helper.control(control.id);
   if (!trace) return null;
   const records = trace.log.onFrames(setup.frames);
   const text = what(setup);

@@ -307,9 +307,15 @@ export class ConnectionTable {
   private readonly segment: Segment;
   private readonly noPayload = new Uint8Array(0);
 
+  /**
+   * `ended` hears of every connection's end, watched or count-only, after its observer's
+   * end(): a consumer that waits for connections it does not watch (an FTP session for its
+   * data connections) learns of them here.
+   */
   constructor(
     private readonly factory: ObserverFactory,
     options?: TcpOptions,
+    private readonly ended: ((connection: Connection) => void) | null = null,
   ) {
     this.options = resolveTcpOptions(options);
     this.stats = {
@@ -591,6 +597,7 @@ export class ConnectionTable {
     flow.halves[1].release();
     flow.buffered = false;
     if (observer !== null && observer.end !== undefined) observer.end(conn);
+    if (this.ended !== null) this.ended(conn);
     // Nobody watches an ended connection; letting go of the observer lets go of what its
     // closures hold (a whole FTP session's records), while the connection itself may stay listed.
     conn.observer = null;

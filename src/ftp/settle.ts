@@ -1,0 +1,187 @@
+/**
+ * When a session's report can be written and its records let go, instead of keeping every
+ * session until the end of the trace: a capture of a busy server holds millions of short
+ * sessions, and only a few hundred are alive at any moment.
+ *
+ * A session is settled once its control connection has ended, every connection it waits
+ * for has ended (its data connections, and the unclaimed connections between its hosts
+ * that the report will call look-alikes), the trace's clock has gone SETTLE_AFTER_SECONDS
+ * past the last packet of any of them, and the caller agrees (the helper model holds no
+ * pending expectation for it). What is left at the end of the trace settles then, by id.
+ */
+import type { Connection } from '../tcp/types.js';
+import type { SessionRecord } from './model.js';
+
+/**
+ * A data connection opening this long after its session ended is not counted as its data
+ * (nor as a look-alike of it).
+ */
+export const DATA_AFTER_SESSION_SECONDS = 60;
+
+/**
+ * Quiet time before a session settles. Longer than DATA_AFTER_SESSION_SECONDS (a look-alike
+ * may still open) and than the TCP table's 60 s for closed connections (a late segment
+ * still counts for the connection it belongs to until then).
+ */
+export const SETTLE_AFTER_SECONDS = 120;
+
+/** What the FTP stage tells about sessions as they go. */
+export interface SessionLifecycle {
+  started(session: SessionRecord): void;
+  /** The control connection ended (FIN, RST, eviction or the end of the trace). */
+  ended(session: SessionRecord): void;
+  /** The linker tied a data connection to the session. */
+  claimed(session: SessionRecord, connection: Connection): void;
+}
+
+export interface SettleHooks {
+  /** False while something outside the FTP stage still needs the session live. */
+  canSettle(session: SessionRecord, now: number): boolean;
+  /** The session is settled; `lookalikes` opened between its hosts while it lived, in order. */
+  settle(session: SessionRecord, lookalikes: readonly Connection[]): void;
+}
+
+interface Pending {
+  readonly session: SessionRecord;
+  ended: boolean;
+  /** Connections waited for that have not ended yet. */
+  open: number;
+  /** Every connection waited for, to read when each was last active. */
+  readonly waited: Connection[];
+  readonly lookalikes: Connection[];
+  /** In the list of sessions checked each trace second. */
+  queued: boolean;
+}
+
+export class SessionSettler implements SessionLifecycle {
+  /** Live sessions by id: a Map iterates in insertion order, which is id order. */
+  private readonly pending = new Map<number, Pending>();
+  /** Connections waited for, by connection id, to their session. */
+  private readonly waiting = new Map<number, Pending>();
+  /** Live sessions by the pair of hosts they connect, in id order. */
+  private readonly byHosts = new Map<string, Pending[]>();
+  /** Sessions ended with nothing left open: checked once per trace second. */
+  private ready: Pending[] = [];
+  private nextCheck = -Infinity;
+
+  /** `quietSeconds`: SETTLE_AFTER_SECONDS, or Infinity to keep every session until finish(). */
+  constructor(
+    private readonly hooks: SettleHooks,
+    private readonly quietSeconds = SETTLE_AFTER_SECONDS,
+  ) {}
+
+  get live(): number {
+    return this.pending.size;
+  }
+
+  started(session: SessionRecord): void {
+    const pending: Pending = { session, ended: false, open: 0, waited: [], lookalikes: [], queued: false };
+    this.pending.set(session.id, pending);
+    const key = hostPair(session.connection);
+    const list = this.byHosts.get(key);
+    if (list) list.push(pending);
+    else this.byHosts.set(key, [pending]);
+  }
+
+  ended(session: SessionRecord): void {
+    const pending = this.pending.get(session.id);
+    if (pending === undefined) return;
+    pending.ended = true;
+    this.queue(pending);
+  }
+
+  claimed(session: SessionRecord, connection: Connection): void {
+    const pending = this.pending.get(session.id);
+    if (pending !== undefined) this.wait(pending, connection);
+  }
+
+  /**
+   * A new connection that no setup claimed and that is not a control connection (yet): the
+   * first live session between the same hosts that it could be data of waits for it.
+   */
+  opened(connection: Connection): void {
+    const candidates = this.byHosts.get(hostPair(connection));
+    if (candidates === undefined) return;
+    for (const pending of candidates) {
+      if (!looksLikeDataOf(connection, pending.session.connection)) continue;
+      pending.lookalikes.push(connection);
+      this.wait(pending, connection);
+      return;
+    }
+  }
+
+  /** Any connection ended (the TCP table's end, for every connection). */
+  connectionEnded(connection: Connection): void {
+    const pending = this.waiting.get(connection.id);
+    if (pending === undefined) return;
+    this.waiting.delete(connection.id);
+    pending.open--;
+    this.queue(pending);
+  }
+
+  /** The trace's clock; settles what is ready, at most once per trace second. */
+  tick(now: number): void {
+    if (now < this.nextCheck || this.ready.length === 0 || this.quietSeconds === Infinity) return;
+    this.nextCheck = now + 1;
+    const still: Pending[] = [];
+    for (const pending of this.ready) {
+      if (pending.open > 0) {
+        // Queued again when its last connection ends.
+        pending.queued = false;
+        continue;
+      }
+      if (now - lastActive(pending) >= this.quietSeconds && this.hooks.canSettle(pending.session, now)) this.settle(pending);
+      else still.push(pending);
+    }
+    this.ready = still;
+  }
+
+  /** The end of the trace (every connection has ended): what is left settles, by id. */
+  finish(): void {
+    for (const pending of [...this.pending.values()]) this.settle(pending);
+    this.ready = [];
+  }
+
+  private wait(pending: Pending, connection: Connection): void {
+    if (this.waiting.has(connection.id)) return;
+    this.waiting.set(connection.id, pending);
+    pending.waited.push(connection);
+    pending.open++;
+  }
+
+  private queue(pending: Pending): void {
+    if (pending.queued || !pending.ended || pending.open > 0) return;
+    pending.queued = true;
+    this.ready.push(pending);
+  }
+
+  private settle(pending: Pending): void {
+    const { session } = pending;
+    this.pending.delete(session.id);
+    for (const connection of pending.waited) this.waiting.delete(connection.id);
+    const key = hostPair(session.connection);
+    const list = this.byHosts.get(key)!;
+    list.splice(list.indexOf(pending), 1);
+    if (list.length === 0) this.byHosts.delete(key);
+    this.hooks.settle(session, pending.lookalikes);
+  }
+}
+
+/** The last packet of the session's control connection or of any connection it waited for. */
+function lastActive(pending: Pending): number {
+  let last = pending.session.connection.lastTime;
+  for (const connection of pending.waited) if (connection.lastTime > last) last = connection.lastTime;
+  return last;
+}
+
+function hostPair(connection: Connection): string {
+  const a = connection.client.address;
+  const b = connection.server.address;
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+/** Between the two hosts of a control session, while the session lived (or soon after). */
+export function looksLikeDataOf(connection: Connection, control: Connection): boolean {
+  if (connection === control || connection.client.address === connection.server.address) return false;
+  return connection.firstTime >= control.firstTime && connection.firstTime <= control.lastTime + DATA_AFTER_SESSION_SECONDS;
+}

@@ -1,0 +1,99 @@
+/**
+ * Settled sessions become reports here, one at a time, while the trace is still being read
+ * (see ftp/settle.ts): each gets its linkage findings and helper verdicts, goes to the
+ * caller's sink (or is kept, for an in-memory Analysis), and is let go by the stages.
+ *
+ * The findings list keeps the order it has always had, whatever order sessions settle in:
+ * the stages' findings as they came, then linkage findings by session, then look-alike data
+ * connections by connection, then the helper's verdict findings by session.
+ */
+import type { SessionReport } from './analysis.js';
+import type { Finding } from './findings.js';
+import type { SessionRecord } from './ftp/model.js';
+import { lookalikeFinding, sessionLinkageFindings, sessionReport } from './ftp/summary.js';
+import type { FtpStage } from './ftp/stage.js';
+import { verdictReport, type HelperReporter } from './helper/report.js';
+import type { Connection } from './tcp/types.js';
+
+export type SessionSink = (session: SessionReport, findings: readonly Finding[]) => void;
+
+export class SessionReports {
+  /** The stages' findings, in the order they came. */
+  private readonly stageFindings: Finding[] = [];
+  /** Stage findings of sessions not yet settled, by session id. */
+  private readonly liveFindings = new Map<number, Finding[]>();
+  private readonly linkage = new Map<number, Finding[]>();
+  private readonly lookalikes: Finding[] = [];
+  private readonly verdicts = new Map<number, Finding[]>();
+  /** Reports kept when there is no sink, by session id. */
+  private readonly kept: SessionReport[] = [];
+  /** Listed control connections' service ('ftp-control:' + evidence), by connection id. */
+  readonly services = new Map<number, string>();
+
+  constructor(
+    private readonly ftp: FtpStage,
+    private readonly helper: HelperReporter | null,
+    private readonly sink: SessionSink | null,
+    private readonly listed: (connection: Connection) => boolean,
+  ) {}
+
+  /** The stages' finding sink. */
+  readonly finding = (finding: Finding): void => {
+    this.stageFindings.push(finding);
+    if (finding.session === undefined) return;
+    const list = this.liveFindings.get(finding.session);
+    if (list) list.push(finding);
+    else this.liveFindings.set(finding.session, [finding]);
+  };
+
+  /** A settled session at trace time `now`: report it, and let the stages forget it. */
+  settle(session: SessionRecord, lookalikes: readonly Connection[], now: number): void {
+    const own = this.liveFindings.get(session.id) ?? [];
+    this.liveFindings.delete(session.id);
+    const linkage: Finding[] = [];
+    sessionLinkageFindings(session, (finding) => linkage.push(finding));
+    const unlinked: Finding[] = [];
+    for (const connection of lookalikes) {
+      if (this.ftp.isControl(connection) || this.ftp.linker.isClaimed(connection)) continue;
+      unlinked.push(lookalikeFinding(connection, session));
+    }
+    const verdictFindings: Finding[] = [];
+    const verdicts = this.helper?.settle(session, now, (finding) => verdictFindings.push(finding)) ?? null;
+    if (linkage.length > 0) this.linkage.set(session.id, linkage);
+    this.lookalikes.push(...unlinked);
+    if (verdictFindings.length > 0) this.verdicts.set(session.id, verdictFindings);
+    if (this.listed(session.connection)) this.services.set(session.connection.id, `ftp-control:${session.evidence}`);
+    const report = sessionReport(session, (transfer) => verdictReport(verdicts?.get(transfer) ?? null));
+    this.ftp.linker.forgetSession(session);
+    if (this.sink === null) {
+      this.kept.push(report);
+      return;
+    }
+    this.sink(report, [...own, ...linkage, ...unlinked, ...verdictFindings]);
+    // The sink has read the report: its commands' rows go to later sessions.
+    session.commands.release();
+  }
+
+  /** The sessions kept (none when a sink took them), by id. */
+  sessions(): SessionReport[] {
+    return this.kept.sort((a, b) => a.id - b.id);
+  }
+
+  /** Every finding, in report order; `first` (decode, TCP table) go before all. */
+  findings(first: readonly Finding[]): Finding[] {
+    const all = [...first, ...this.stageFindings];
+    for (const id of sortedKeys(this.linkage)) all.push(...this.linkage.get(id)!);
+    all.push(...this.lookalikes.sort(byConnection));
+    for (const id of sortedKeys(this.verdicts)) all.push(...this.verdicts.get(id)!);
+    return all;
+  }
+}
+
+function sortedKeys(map: ReadonlyMap<number, unknown>): number[] {
+  return [...map.keys()].sort((a, b) => a - b);
+}
+
+/** Stable: look-alikes of one connection keep their order. */
+function byConnection(a: Finding, b: Finding): number {
+  return a.connection! - b.connection!;
+}

@@ -1,0 +1,190 @@
+/**
+ * Sessions settle (are reported and let go) during the trace once they and their data
+ * connections have been quiet for a while. Settling early must change nothing in the
+ * report: every capture analyzed both ways gives the same Analysis.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Analysis } from '../../src/analysis.js';
+import { SessionSettler, SETTLE_AFTER_SECONDS, type SettleHooks } from '../../src/ftp/settle.js';
+import type { SessionRecord } from '../../src/ftp/model.js';
+import type { Connection } from '../../src/tcp/types.js';
+import { analyzeBytes } from '../support/analyze-capture.js';
+import { captureFiles } from '../support/captures.js';
+import { SHARED } from '../support/shared.js';
+
+const ROOT = join(__dirname, '../..');
+
+function connection(id: number, client: string, server: string, firstTime: number, lastTime = firstTime): Connection {
+  return {
+    id, client: { ipVersion: 4, address: client, port: 40000 + id }, server: { ipVersion: 4, address: server, port: id === 1 ? 21 : 20000 + id },
+    firstTime, lastTime,
+  } as Connection;
+}
+
+function session(id: number, control: Connection): SessionRecord {
+  return { id, connection: control } as SessionRecord;
+}
+
+/** A settler whose settled sessions are listed, with the look-alikes each was given. */
+function recorder(canSettle: SettleHooks['canSettle'] = () => true): { settler: SessionSettler; settled: [number, number[]][] } {
+  const settled: [number, number[]][] = [];
+  const settler = new SessionSettler({ canSettle, settle: (record, lookalikes) => settled.push([record.id, lookalikes.map((c) => c.id)]) });
+  return { settler, settled };
+}
+
+describe('SessionSettler', () => {
+  it('settles an ended session once it has been quiet long enough, not before', () => {
+    const { settler, settled } = recorder();
+    const control = connection(1, '10.0.0.1', '10.0.0.2', 100, 110);
+    const s = session(1, control);
+    settler.started(s);
+    settler.tick(200);
+    settler.ended(s);
+    settler.tick(110 + SETTLE_AFTER_SECONDS - 1);
+    expect(settled).toEqual([]);
+    settler.tick(110 + SETTLE_AFTER_SECONDS);
+    expect(settled).toEqual([[1, []]]);
+    expect(settler.live).toBe(0);
+  });
+
+  it('waits for the data connections it claimed, and counts their last packet as activity', () => {
+    const { settler, settled } = recorder();
+    const control = connection(1, '10.0.0.1', '10.0.0.2', 100, 110);
+    const data = connection(2, '10.0.0.2', '10.0.0.1', 105, 105);
+    const s = session(1, control);
+    settler.started(s);
+    settler.claimed(s, data);
+    settler.ended(s);
+    settler.tick(1000);
+    expect(settled).toEqual([]);
+    data.lastTime = 900;
+    settler.connectionEnded(data);
+    settler.tick(900 + SETTLE_AFTER_SECONDS - 1);
+    expect(settled).toEqual([]);
+    settler.tick(900 + SETTLE_AFTER_SECONDS);
+    expect(settled).toEqual([[1, []]]);
+  });
+
+  it('gives an unclaimed connection between its hosts to the first live session it could be data of', () => {
+    const { settler, settled } = recorder();
+    const first = session(1, connection(1, '10.0.0.1', '10.0.0.2', 100, 110));
+    const second = session(2, connection(3, '10.0.0.1', '10.0.0.2', 105, 120));
+    settler.started(first);
+    settler.started(second);
+    // Within 60 s of the first session's end: the first one's, and it waits for it.
+    const lookalike = connection(4, '10.0.0.2', '10.0.0.1', 150, 150);
+    // Other hosts: nobody's.
+    settler.opened(connection(5, '10.0.0.9', '10.0.0.2', 150));
+    settler.opened(lookalike);
+    settler.ended(first);
+    settler.ended(second);
+    settler.tick(120 + SETTLE_AFTER_SECONDS);
+    expect(settled).toEqual([[2, []]]);
+    settler.connectionEnded(lookalike);
+    settler.tick(150 + SETTLE_AFTER_SECONDS);
+    expect(settled).toEqual([[2, []], [1, [4]]]);
+  });
+
+  it('holds a session while the caller says no, and settles the rest by id at the end', () => {
+    let allow = false;
+    const { settler, settled } = recorder(() => allow);
+    const sessions = [3, 1, 2].map((id) => session(id, connection(id, `10.0.${id}.1`, '10.0.0.2', 100, 100)));
+    for (const s of [...sessions].sort((a, b) => a.id - b.id)) settler.started(s);
+    settler.ended(sessions[0]!);
+    settler.tick(500);
+    expect(settled).toEqual([]);
+    allow = true;
+    // Checked at most once per trace second.
+    settler.tick(500.5);
+    expect(settled).toEqual([]);
+    settler.tick(501);
+    expect(settled).toEqual([[3, []]]);
+    settler.finish();
+    expect(settled.map(([id]) => id)).toEqual([3, 1, 2]);
+  });
+
+  it('with Infinity settles nothing before finish()', () => {
+    const settled: number[] = [];
+    const settler = new SessionSettler({ canSettle: () => true, settle: (record) => settled.push(record.id) }, Infinity);
+    const s = session(1, connection(1, '10.0.0.1', '10.0.0.2', 100, 100));
+    settler.started(s);
+    settler.ended(s);
+    settler.tick(1e9);
+    expect(settled).toEqual([]);
+    settler.finish();
+    expect(settled).toEqual([1]);
+  });
+});
+
+/**
+ * A classic pcap with two empty records appended, 4,000 and 4,200 s after its last frame:
+ * the TCP table's idle timeout (3,600 s) ends every open connection at the first, and the
+ * sessions, quiet since, settle at the second, before the end of the trace.
+ */
+function withLateClock(bytes: Buffer): Buffer | null {
+  const magic = bytes.readUInt32LE(0);
+  const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  if (!little && magic !== 0xd4c3b2a1 && magic !== 0x4d3cb2a1) return null;
+  const read = (at: number): number => (little ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at));
+  let last = 0;
+  let at = 24;
+  while (at + 16 <= bytes.length) {
+    last = Math.max(last, read(at));
+    at += 16 + read(at + 8);
+  }
+  if (at !== bytes.length) return null;
+  const records = Buffer.alloc(32);
+  for (const [index, late] of [4000, 4200].entries()) {
+    if (little) records.writeUInt32LE(last + late, index * 16);
+    else records.writeUInt32BE(last + late, index * 16);
+  }
+  return Buffer.concat([bytes, records]);
+}
+
+const captures = [
+  ...captureFiles(join(ROOT, 'fixtures')),
+  ...captureFiles(join(SHARED, 'corpus')),
+].filter((path) => withLateClock(readFileSync(path)) !== null);
+
+describe('settling early changes nothing in the report', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('finds classic pcaps to check', () => {
+    expect(captures.length).toBeGreaterThan(10);
+  });
+
+  let settledEarly = 0;
+  for (const path of captures) {
+    it(path.slice(path.indexOf(path.includes('/corpus/') ? '/corpus/' : '/fixtures/') + 1), async () => {
+      const bytes = withLateClock(readFileSync(path))!;
+      const finish = SessionSettler.prototype.finish;
+      let leftAtFinish = 0;
+      vi.spyOn(SessionSettler.prototype, 'finish').mockImplementation(function (this: SessionSettler) {
+        leftAtFinish = this.live;
+        finish.call(this);
+      });
+      const early = await analyzeBytes(bytes);
+      settledEarly += early.sessions.length - leftAtFinish;
+      const late = await analyzeBytes(bytes, { settleAfterSeconds: Infinity });
+      expect(leftAtFinish).toBe(late.sessions.length);
+      expect(text(early)).toEqual(text(late));
+      // The same sessions through a sink, each read while it is handed over.
+      const sunk: string[] = [];
+      const viaSink = await analyzeBytes(bytes, { onSession: (session, findings) => sunk.push(JSON.stringify({ session, findings })) });
+      expect(viaSink.sessions).toEqual([]);
+      expect(sunk.map((entry) => JSON.parse(entry)).sort((a, b) => a.session.id - b.session.id)).toEqual(
+        JSON.parse(JSON.stringify(late.sessions.map((session) => ({ session, findings: late.findings.filter((finding) => finding.session === session.id) })))));
+      expect(text({ ...viaSink, sessions: late.sessions })).toEqual(text(late));
+    });
+  }
+
+  it('settled sessions early in those captures', () => {
+    expect(settledEarly).toBeGreaterThan(20);
+  });
+});
+
+function text(analysis: Analysis): string {
+  return JSON.stringify(analysis);
+}
