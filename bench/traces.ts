@@ -3,13 +3,16 @@
  * large buffer, deterministic (xorshift32), made once into os.tmpdir() and reused.
  *   bulk N:  FTP sessions with large passive transfers, about N MB;
  *   small N: N million frames of many short control sessions with tiny segments;
+ *   long N:  the same sessions at a tenth of the rate (1,000 frames/s), so that a trace spans
+ *            many times the 120 s after which a finished session is reported and let go: the
+ *            trace that shows whether memory stays flat as sessions come and go;
  *   mixed N: about N MB of both at once, with retransmissions on both kinds of connection.
  */
 import { closeSync, existsSync, openSync, renameSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type Kind = 'bulk' | 'small' | 'mixed';
+export type Kind = 'bulk' | 'small' | 'long' | 'mixed';
 
 const GENERATOR_VERSION = 4;
 const MSS = 1448;
@@ -411,8 +414,9 @@ export function ensureTrace(kind: Kind, size: number): string {
   const partial = `${path}.partial`;
   const fd = openSync(partial, 'w');
   // Bulk at about 1.2 Gbit/s; small packets at 10k frames/s, so that connections closed
-  // within closedTimeoutSeconds (60 s) reach a steady state instead of piling up.
-  const writer = new PcapWriter(fd, kind === 'bulk' ? 10 : kind === 'mixed' ? 20 : 100);
+  // within closedTimeoutSeconds (60 s) reach a steady state instead of piling up; long at
+  // 1k frames/s (1M frames span about 17 minutes).
+  const writer = new PcapWriter(fd, kind === 'bulk' ? 10 : kind === 'mixed' ? 20 : kind === 'long' ? 1000 : 100);
   if (kind === 'bulk') generateBulk(writer, size * 1e6);
   else if (kind === 'mixed') generateMixed(writer, size * 1e6);
   else generateSmall(writer, size * 1e6);

@@ -71,7 +71,7 @@ export class SessionReports {
     }
     this.sink(report, [...own, ...linkage, ...unlinked, ...verdictFindings]);
     // The sink has read the report: its commands' rows go to later sessions.
-    session.commands.release();
+    this.ftp.release(session);
   }
 
   /** The sessions kept (none when a sink took them), by id. */

@@ -21,17 +21,17 @@ export interface FtpStageOptions {
   controlPorts: readonly number[];
   showCredentials: boolean;
   findings: FindingSink;
-  /** Commands listed in all sessions together; beyond, they are counted, not listed (default MAX_LISTED_COMMANDS). */
+  /** Commands listed in the sessions held at once; beyond, they are counted, not listed (default MAX_LISTED_COMMANDS). */
   maxListedCommands?: number;
   /** Hears of each session as it starts, gets its data connections and ends. */
   lifecycle: SessionLifecycle;
 }
 
 /**
- * Commands listed in all sessions together. Every listed command is kept until the report
- * is written (about half a kilobyte each, reply included), so a trace of millions of short
- * sessions would otherwise grow without bound; sessions, setups, transfers and verdicts are
- * still complete beyond it.
+ * Commands listed in the sessions held at once. A listed command is kept until its session
+ * is reported (settled during the trace when a sink takes the sessions, else at the end),
+ * so sessions that stay open, or a report kept whole in memory, would otherwise grow
+ * without bound; sessions, setups, transfers and verdicts are still complete beyond it.
  */
 export const MAX_LISTED_COMMANDS = 1_000_000;
 
@@ -50,7 +50,9 @@ export class FtpStage {
   /** Connections that are FTP control sessions; weak, as settled sessions are let go. */
   private readonly controls = new WeakSet<Connection>();
   private readonly controlPorts: ReadonlySet<number>;
-  private listedCommands = 0;
+  /** Listed commands in sessions not yet released. */
+  private heldCommands = 0;
+  private capNoted = false;
   private readonly maxListedCommands: number;
   /** One set of hooks for all sessions: a trace can hold many thousands of them at once. */
   private readonly hooks: SessionHooks;
@@ -76,16 +78,26 @@ export class FtpStage {
     return this.controls.has(connection);
   }
 
+  /**
+   * The session is reported and nothing reads its records any more: its listed commands'
+   * rows go back to the store, for sessions to come.
+   */
+  release(session: SessionRecord): void {
+    this.heldCommands -= session.commands.length;
+    session.commands.release();
+  }
+
   private listCommand(session: SessionRecord, where: FrameSpan): boolean {
-    if (this.listedCommands < this.maxListedCommands) {
-      this.listedCommands++;
+    if (this.heldCommands < this.maxListedCommands) {
+      this.heldCommands++;
       return true;
     }
-    if (this.listedCommands++ === this.maxListedCommands) {
+    if (!this.capNoted) {
+      this.capNoted = true;
       this.options.findings({
         code: 'ftp.capture.commands-not-listed',
         severity: 'note',
-        message: `more than ${this.maxListedCommands} commands in the trace: later ones are analyzed (replies, setups, transfers, helper verdicts) but not listed in their sessions' commands`,
+        message: `more than ${this.maxListedCommands} listed commands held at once, in sessions not reported yet: later ones are analyzed (replies, setups, transfers, helper verdicts) but not listed in their sessions' commands`,
         frames: spanFrames(where),
         session: session.id,
         connection: session.connection.id,

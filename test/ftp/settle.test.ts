@@ -10,6 +10,7 @@ import type { Analysis } from '../../src/analysis.js';
 import { SessionSettler, SETTLE_AFTER_SECONDS, type SettleHooks } from '../../src/ftp/settle.js';
 import type { SessionRecord } from '../../src/ftp/model.js';
 import type { Connection } from '../../src/tcp/types.js';
+import { CaptureBuilder } from '../fixture/builder.js';
 import { analyzeBytes } from '../support/analyze-capture.js';
 import { captureFiles } from '../support/captures.js';
 import { SHARED } from '../support/shared.js';
@@ -182,6 +183,31 @@ describe('settling early changes nothing in the report', () => {
 
   it('settled sessions early in those captures', () => {
     expect(settledEarly).toBeGreaterThan(20);
+  });
+});
+
+describe('the cap on listed commands, with a sink', () => {
+  it('counts the commands held at once: a reported session gives its room to later ones', async () => {
+    // Three sessions of three commands, ten minutes apart: each settles before the next starts.
+    const cap = new CaptureBuilder({ startTime: 1_700_000_000 });
+    for (const port of [51000, 51001, 51002]) {
+      const ctl = cap.tcp({ client: `192.0.2.10:${port}`, server: '198.51.100.20:21', autoAck: true });
+      ctl.handshake();
+      ctl.server('220 ready\r\n');
+      for (const [command, reply] of [['USER alice', '331 Password required'], ['PASS x', '230 In'], ['QUIT', '221 Bye']]) {
+        ctl.client(`${command}\r\n`);
+        ctl.server(`${reply}\r\n`);
+      }
+      ctl.close('client');
+      cap.wait(600);
+    }
+    const listed: number[] = [];
+    const analysis = await analyzeBytes(cap.toPcap(), { maxListedCommands: 4, onSession: (session) => listed.push(session.commands.length) });
+    expect(listed).toEqual([3, 3, 3]);
+    expect(analysis.findings.filter((finding) => finding.code === 'ftp.capture.commands-not-listed')).toEqual([]);
+    // Kept whole until the end, the same trace runs past the cap.
+    const kept = await analyzeBytes(cap.toPcap(), { maxListedCommands: 4 });
+    expect(kept.sessions.map((session) => session.commands.length)).toEqual([3, 1, 0]);
   });
 });
 
