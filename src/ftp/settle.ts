@@ -60,8 +60,15 @@ export class SessionSettler implements SessionLifecycle {
   private readonly waiting = new Map<number, Pending>();
   /** Live sessions by the pair of hosts they connect, in id order. */
   private readonly byHosts = new Map<string, Pending[]>();
-  /** Sessions ended with nothing left open: checked once per trace second. */
+  /**
+   * Sessions ended with nothing left open, in the order they got there (about the order of
+   * their last packets): each trace second, settled from the front up to the first that has
+   * not been quiet long enough.
+   */
   private ready: Pending[] = [];
+  private readyHead = 0;
+  /** Quiet long enough, but the caller said no: asked again each trace second. */
+  private held: Pending[] = [];
   private nextCheck = -Infinity;
 
   /** `quietSeconds`: SETTLE_AFTER_SECONDS, or Infinity to keep every session until finish(). */
@@ -121,25 +128,48 @@ export class SessionSettler implements SessionLifecycle {
 
   /** The trace's clock; settles what is ready, at most once per trace second. */
   tick(now: number): void {
-    if (now < this.nextCheck || this.ready.length === 0 || this.quietSeconds === Infinity) return;
+    if (now < this.nextCheck || this.quietSeconds === Infinity) return;
     this.nextCheck = now + 1;
-    const still: Pending[] = [];
-    for (const pending of this.ready) {
-      if (pending.open > 0) {
-        // Queued again when its last connection ends.
-        pending.queued = false;
-        continue;
-      }
-      if (now - lastActive(pending) >= this.quietSeconds && this.hooks.canSettle(pending.session, now)) this.settle(pending);
-      else still.push(pending);
+    if (this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      for (const pending of held) this.consider(pending, now);
     }
-    this.ready = still;
+    const ready = this.ready;
+    while (this.readyHead < ready.length) {
+      const pending = ready[this.readyHead]!;
+      if (pending.open === 0 && now - lastActive(pending) < this.quietSeconds) break;
+      this.readyHead++;
+      this.consider(pending, now);
+    }
+    // Let go of the settled front now and then, not at every step.
+    if (this.readyHead > 1024 && this.readyHead * 2 > ready.length) {
+      this.ready = ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+
+  /** Taken off the ready queue: settled, held, or dropped until its open connections end. */
+  private consider(pending: Pending, now: number): void {
+    if (pending.open > 0) {
+      // Queued again when its last connection ends.
+      pending.queued = false;
+    } else if (now - lastActive(pending) < this.quietSeconds) {
+      pending.queued = false;
+      this.queue(pending);
+    } else if (this.hooks.canSettle(pending.session, now)) {
+      this.settle(pending);
+    } else {
+      this.held.push(pending);
+    }
   }
 
   /** The end of the trace (every connection has ended): what is left settles, by id. */
   finish(): void {
     for (const pending of [...this.pending.values()]) this.settle(pending);
     this.ready = [];
+    this.readyHead = 0;
+    this.held = [];
   }
 
   private wait(pending: Pending, connection: Connection): void {
