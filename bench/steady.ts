@@ -1,25 +1,28 @@
 /**
  * ftpcap's analysis and JSON report inside one process, timed without Node's start-up
  * and module loading: the steady-state rate, for comparing with the in-process bare walk.
- * Prints one JSON line: {"seconds": ..., "frames": ...}.
+ * The report takes the CLI's own path (src/cli/report.ts: sessions spooled as they settle,
+ * output written in 1 MiB batches), to /dev/null. Prints one JSON line: {"seconds": ..., "frames": ...}.
  *
  *   node --import tsx bench/steady.ts TRACE
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { analyze } from '../src/analyze.js';
 import { quickCommand } from '../src/cli/args.js';
-import { loadRenderer } from '../src/report/render.js';
+import { analyzeForReport } from '../src/cli/report.js';
 
 const path = process.argv[2]!;
 // The options `ftpcap analyze -f json TRACE` runs with, read the way the CLI reads them.
 const command = quickCommand(['analyze', '-f', 'json', path], '');
 if (command?.kind !== 'analyze') throw new Error(`not a plain analyze: ${path}`);
 const started = performance.now();
-const analysis = await analyze(command.job.paths, command.job.options);
-const out = openSync('/dev/null', 'w');
-const render = await loadRenderer('json');
-for (const piece of render(analysis)) writeSync(out, piece);
-closeSync(out);
+const report = await analyzeForReport(command.job);
+const out = createWriteStream('/dev/null');
+try {
+  await report.write(out);
+} finally {
+  report.close();
+}
+await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ seconds, frames: analysis.capture.frames }));
+console.log(JSON.stringify({ seconds, frames: report.analysis.capture.frames }));

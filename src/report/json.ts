@@ -2,6 +2,7 @@ import type { Analysis, CaptureReport, CommandReport, ConnectionReport, ReplyRep
 import type { Finding } from '../findings.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
+import { filePaths, sessionTexts, type FilePaths } from './session-texts.js';
 
 /**
  * Plain objects with stable field names (the JSON contract). A frame is always the
@@ -40,22 +41,21 @@ export function captureJson(capture: CaptureReport): object {
  * undefined is left out by JSON.stringify, so the objects below keep one shape (and their
  * member order) without spreading a fresh object per field.
  */
-function filePath(fileIndex: number, analysis: Analysis): string | undefined {
-  const files = analysis.capture.files;
-  return files.length > 1 ? files[fileIndex]?.path : undefined;
+function filePath(fileIndex: number, files: FilePaths): string | undefined {
+  return files.length > 1 ? files[fileIndex] : undefined;
 }
 
 /** A connection as an object: the reference for connectionText(), which writes the same text. */
-export function connectionJson(connection: ConnectionReport, analysis: Analysis): object {
+export function connectionJson(connection: ConnectionReport, files: FilePaths): object {
   return {
     id: connection.id,
     client: connection.client,
     server: connection.server,
     roleEvidence: connection.roleEvidence,
-    file: filePath(connection.fileIndex, analysis),
+    file: filePath(connection.fileIndex, files),
     firstFrame: connection.firstFrame,
     lastFrame: connection.lastFrame,
-    lastFile: filePath(connection.lastFileIndex, analysis),
+    lastFile: filePath(connection.lastFileIndex, files),
     start: isoTime(connection.first),
     end: isoTime(connection.last),
     handshake: connection.handshake,
@@ -74,11 +74,11 @@ export function connectionJson(connection: ConnectionReport, analysis: Analysis)
  * hand for the same reason as commandText(): a trace lists up to 100,000 connections, and
  * their five objects each and stringify's walk over them were a tenth of the report's time.
  */
-export function connectionText(connection: ConnectionReport, analysis: Analysis): string {
+export function connectionText(connection: ConnectionReport, files: FilePaths): string {
   return `{"id":${numberText(connection.id)},"client":${stringText(connection.client)},"server":${stringText(connection.server)}` +
-    `,"roleEvidence":${stringText(connection.roleEvidence)}${fileText('file', connection.fileIndex, analysis)}` +
+    `,"roleEvidence":${stringText(connection.roleEvidence)}${fileText('file', connection.fileIndex, files)}` +
     `,"firstFrame":${numberText(connection.firstFrame)},"lastFrame":${numberText(connection.lastFrame)}` +
-    `${fileText('lastFile', connection.lastFileIndex, analysis)}` +
+    `${fileText('lastFile', connection.lastFileIndex, files)}` +
     `,"start":${nullableText(isoTime(connection.first))},"end":${nullableText(isoTime(connection.last))}` +
     `,"handshake":${String(connection.handshake)},"state":${stringText(connection.end)}` +
     `,"segments":${sidesText(connection.segments)},"bytes":${sidesText(connection.bytes)}` +
@@ -92,17 +92,17 @@ function sidesText([client, server]: readonly [number, number]): string {
 }
 
 /** A reply as an object: the reference for replyText(). */
-export function replyJson(reply: ReplyReport | null, analysis: Analysis): object | null {
+export function replyJson(reply: ReplyReport | null, files: FilePaths): object | null {
   if (reply === null) return null;
-  return { code: reply.code, text: reply.text, frame: reply.frame, file: filePath(reply.fileIndex, analysis), responseTime: reply.responseTime };
+  return { code: reply.code, text: reply.text, frame: reply.frame, file: filePath(reply.fileIndex, files), responseTime: reply.responseTime };
 }
 
 /** A setup as an object: the reference for setupText(). */
-export function setupJson(setup: SetupReport, analysis: Analysis): object {
+export function setupJson(setup: SetupReport, files: FilePaths): object {
   return {
     id: setup.id,
     frame: setup.frame,
-    file: filePath(setup.fileIndex, analysis),
+    file: filePath(setup.fileIndex, files),
     command: setup.command,
     replyCode: setup.replyCode,
     mode: setup.mode,
@@ -118,19 +118,19 @@ export function setupJson(setup: SetupReport, analysis: Analysis): object {
   };
 }
 
-export function transferJson(transfer: TransferReport, analysis: Analysis): object {
+export function transferJson(transfer: TransferReport, files: FilePaths): object {
   return {
     id: transfer.id,
     session: transfer.session,
     helper: transfer.helper,
     frame: transfer.frame,
-    file: filePath(transfer.fileIndex, analysis),
+    file: filePath(transfer.fileIndex, files),
     command: transfer.command,
     argument: transfer.argument,
     cwd: transfer.cwd,
     dataType: transfer.type,
     mode: transfer.mode,
-    setup: transfer.setup ? setupJson(transfer.setup, analysis) : null,
+    setup: transfer.setup ? setupJson(transfer.setup, files) : null,
     announced: transfer.setup?.target ?? null,
     data: transfer.data
       ? {
@@ -139,8 +139,8 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
           server: transfer.data.server,
           firstFrame: transfer.data.firstFrame,
           lastFrame: transfer.data.lastFrame,
-          file: filePath(transfer.data.fileIndex, analysis),
-          lastFile: filePath(transfer.data.lastFileIndex, analysis),
+          file: filePath(transfer.data.fileIndex, files),
+          lastFile: filePath(transfer.data.lastFileIndex, files),
           end: transfer.data.end,
           match: transfer.data.match,
           capturedBytes: transfer.data.capturedBytes,
@@ -152,42 +152,41 @@ export function transferJson(transfer: TransferReport, analysis: Analysis): obje
     expectedSize: transfer.expectedSize,
     duration: transfer.duration,
     rate: transfer.rate,
-    reply: replyJson(transfer.reply, analysis),
+    reply: replyJson(transfer.reply, files),
     status: transfer.status,
     complete: transfer.complete,
   };
 }
 
 /** A listed command as an object: the reference for commandText(), which writes the same text. */
-export function commandJson(command: CommandReport, analysis: Analysis): object {
+export function commandJson(command: CommandReport, files: FilePaths): object {
   return {
     frame: command.frame,
     frames: command.frames.length > 1 ? command.frames : undefined,
-    file: filePath(command.fileIndex, analysis),
+    file: filePath(command.fileIndex, files),
     command: command.command,
     argument: command.argument,
-    reply: replyJson(command.reply, analysis),
-    preliminary: command.preliminary.map((reply) => replyJson(reply, analysis)),
+    reply: replyJson(command.reply, files),
+    preliminary: command.preliminary.map((reply) => replyJson(reply, files)),
     invalidReply: command.invalidReply ?? undefined,
   };
 }
 
 /**
  * A session as an object: the reference for sessionText(), which writes the same text (the
- * JSON renderers use that). `sessionFindings` is findingsBySession(analysis), grouped once
- * by the caller.
+ * JSON renderers use that). `findings` are the session's own, in Analysis.findings order.
  */
-export function sessionJson(session: SessionReport, analysis: Analysis, sessionFindings: ReadonlyMap<number, Finding[]>): object {
+export function sessionJson(session: SessionReport, findings: readonly Finding[], files: FilePaths): object {
   return {
     id: session.id,
     connection: session.connection,
     client: session.client,
     server: session.server,
     evidence: session.evidence,
-    file: filePath(session.fileIndex, analysis),
+    file: filePath(session.fileIndex, files),
     firstFrame: session.firstFrame,
     lastFrame: session.lastFrame,
-    lastFile: filePath(session.lastFileIndex, analysis),
+    lastFile: filePath(session.lastFileIndex, files),
     start: isoTime(session.start),
     end: isoTime(session.end),
     user: session.user,
@@ -195,12 +194,12 @@ export function sessionJson(session: SessionReport, analysis: Analysis, sessionF
     login: session.login,
     tls: session.tls ? { frame: session.tls.frame, how: session.tls.how } : false,
     cwd: session.cwd,
-    greeting: replyJson(session.greeting, analysis),
-    commands: session.commands.map((command) => commandJson(command, analysis)),
-    unsolicited: session.unsolicited.map((reply) => replyJson(reply, analysis)),
-    setups: session.setups.map((setup) => setupJson(setup, analysis)),
-    transfers: session.transfers.map((transfer) => transferJson(transfer, analysis)),
-    findings: sessionFindings.get(session.id)?.map((finding) => findingJson(finding, analysis)) ?? [],
+    greeting: replyJson(session.greeting, files),
+    commands: session.commands.map((command) => commandJson(command, files)),
+    unsolicited: session.unsolicited.map((reply) => replyJson(reply, files)),
+    setups: session.setups.map((setup) => setupJson(setup, files)),
+    transfers: session.transfers.map((transfer) => transferJson(transfer, files)),
+    findings: findings.map((finding) => findingJson(finding, files)),
   };
 }
 
@@ -213,41 +212,40 @@ export function sessionJson(session: SessionReport, analysis: Analysis, sessionF
  */
 export function sessionText(
   session: SessionReport,
-  analysis: Analysis,
-  sessionFindings: ReadonlyMap<number, Finding[]>,
+  findings: readonly Finding[],
+  files: FilePaths,
   form: 'document' | 'record' = 'document',
 ): string {
-  const findings = sessionFindings.get(session.id) ?? [];
-  return `{${form === 'record' ? '"type":"session",' : ''}${sessionHeadText(session, analysis)}` +
-    `,"commands":${commandsText(session, analysis)},"unsolicited":${repliesText(session.unsolicited, analysis)}` +
-    `,"setups":${listText(session.setups, (setup) => setupText(setup, analysis))}` +
-    `${form === 'document' ? `,"transfers":${listText(session.transfers, (transfer) => JSON.stringify(transferJson(transfer, analysis)))}` : ''}` +
-    `,"findings":${listText(findings, (finding) => findingText(finding, analysis))}}`;
+  return `{${form === 'record' ? '"type":"session",' : ''}${sessionHeadText(session, files)}` +
+    `,"commands":${commandsText(session, files)},"unsolicited":${repliesText(session.unsolicited, files)}` +
+    `,"setups":${listText(session.setups, (setup) => setupText(setup, files))}` +
+    `${form === 'document' ? `,"transfers":${listText(session.transfers, (transfer) => JSON.stringify(transferJson(transfer, files)))}` : ''}` +
+    `,"findings":${listText(findings, (finding) => findingText(finding, files))}}`;
 }
 
 /** A session's members before `commands` (as sessionJson has them), as JSON text without the braces. */
-function sessionHeadText(session: SessionReport, analysis: Analysis): string {
+function sessionHeadText(session: SessionReport, files: FilePaths): string {
   const tls = session.tls ? `{"frame":${numberText(session.tls.frame)},"how":${stringText(session.tls.how)}}` : 'false';
   return `"id":${numberText(session.id)},"connection":${numberText(session.connection)}` +
     `,"client":${stringText(session.client)},"server":${stringText(session.server)},"evidence":${stringText(session.evidence)}` +
-    `${fileText('file', session.fileIndex, analysis)},"firstFrame":${numberText(session.firstFrame)},"lastFrame":${numberText(session.lastFrame)}` +
-    `${fileText('lastFile', session.lastFileIndex, analysis)},"start":${nullableText(isoTime(session.start))},"end":${nullableText(isoTime(session.end))}` +
+    `${fileText('file', session.fileIndex, files)},"firstFrame":${numberText(session.firstFrame)},"lastFrame":${numberText(session.lastFrame)}` +
+    `${fileText('lastFile', session.lastFileIndex, files)},"start":${nullableText(isoTime(session.start))},"end":${nullableText(isoTime(session.end))}` +
     `,"user":${nullableText(session.user)},"password":${nullableText(session.password)},"login":${nullableText(session.login)}` +
-    `,"tls":${tls},"cwd":${nullableText(session.cwd)},"greeting":${replyText(session.greeting, analysis)}`;
+    `,"tls":${tls},"cwd":${nullableText(session.cwd)},"greeting":${replyText(session.greeting, files)}`;
 }
 
 /** The session's commands, read one at a time (forEachCommand), as a JSON list. */
-function commandsText(session: SessionReport, analysis: Analysis): string {
+function commandsText(session: SessionReport, files: FilePaths): string {
   let commands = '';
   forEachCommand(session, (command) => {
-    commands += `${commands === '' ? '' : ','}${commandText(command, analysis)}`;
+    commands += `${commands === '' ? '' : ','}${commandText(command, files)}`;
   });
   return `[${commands}]`;
 }
 
 /** JSON.stringify(setupJson(setup)), written by hand. */
-export function setupText(setup: SetupReport, analysis: Analysis): string {
-  return `{"id":${numberText(setup.id)},"frame":${numberText(setup.frame)}${fileText('file', setup.fileIndex, analysis)}` +
+export function setupText(setup: SetupReport, files: FilePaths): string {
+  return `{"id":${numberText(setup.id)},"frame":${numberText(setup.frame)}${fileText('file', setup.fileIndex, files)}` +
     `,"command":${stringText(setup.command)},"replyCode":${numberText(setup.replyCode)},"mode":${stringText(setup.mode)}` +
     `,"address":${nullableText(setup.address)},"port":${numberText(setup.port)},"target":${nullableText(setup.target)}` +
     `,"wellFormed":${String(setup.wellFormed)},"problems":${listText(setup.problems, stringText)}` +
@@ -256,10 +254,9 @@ export function setupText(setup: SetupReport, analysis: Analysis): string {
 }
 
 /** JSON.stringify(findingJson(finding)), written by hand. */
-export function findingText(finding: Finding, analysis: Analysis): string {
-  const files = analysis.capture.files;
+export function findingText(finding: Finding, files: FilePaths): string {
   // As in findingJson: files only in multi-file runs, an unknown file as null, connection only when set.
-  const fileList = files.length > 1 ? `,"files":${listText(finding.frames, (ref) => nullableText(files[ref.fileIndex]?.path ?? null))}` : '';
+  const fileList = files.length > 1 ? `,"files":${listText(finding.frames, (ref) => nullableText(files[ref.fileIndex] ?? null))}` : '';
   return `{"code":${stringText(finding.code)},"severity":${stringText(finding.severity)},"message":${stringText(finding.message)}` +
     `,"frames":${listText(finding.frames, (ref) => numberText(ref.frame))}${fileList}` +
     `,"session":${numberText(finding.session ?? null)}${finding.connection === undefined ? '' : `,"connection":${numberText(finding.connection)}`}}`;
@@ -277,29 +274,29 @@ function listText<T>(items: readonly T[], text: (item: T) => string): string {
  * A listed command's JSON text, as JSON.stringify(commandJson(command)) writes it: the
  * same members in the same order, those commandJson leaves undefined left out.
  */
-export function commandText(command: CommandReport, analysis: Analysis): string {
+export function commandText(command: CommandReport, files: FilePaths): string {
   const frames = command.frames;
   const invalid = command.invalidReply;
   return `{"frame":${numberText(command.frame)}${frames.length > 1 ? `,"frames":${listText(frames, numberText)}` : ''}` +
-    `${fileText('file', command.fileIndex, analysis)},"command":${stringText(command.command)},"argument":${stringText(command.argument)}` +
-    `,"reply":${replyText(command.reply, analysis)},"preliminary":${repliesText(command.preliminary, analysis)}` +
+    `${fileText('file', command.fileIndex, files)},"command":${stringText(command.command)},"argument":${stringText(command.argument)}` +
+    `,"reply":${replyText(command.reply, files)},"preliminary":${repliesText(command.preliminary, files)}` +
     `${invalid === null || invalid === undefined ? '' : `,"invalidReply":${stringText(invalid)}`}}`;
 }
 
 /** JSON.stringify(replyJson(reply)), written by hand. */
-export function replyText(reply: ReplyReport | null, analysis: Analysis): string {
+export function replyText(reply: ReplyReport | null, files: FilePaths): string {
   if (reply === null) return 'null';
   return `{"code":${numberText(reply.code)},"text":${stringText(reply.text)},"frame":${numberText(reply.frame)}` +
-    `${fileText('file', reply.fileIndex, analysis)},"responseTime":${numberText(reply.responseTime)}}`;
+    `${fileText('file', reply.fileIndex, files)},"responseTime":${numberText(reply.responseTime)}}`;
 }
 
-function repliesText(replies: readonly ReplyReport[], analysis: Analysis): string {
-  return listText(replies, (reply) => replyText(reply, analysis));
+function repliesText(replies: readonly ReplyReport[], files: FilePaths): string {
+  return listText(replies, (reply) => replyText(reply, files));
 }
 
 /** A `file` (or `lastFile`) member, after a comma, for multi-file runs, or nothing, as filePath() leaves it out. */
-function fileText(name: 'file' | 'lastFile', fileIndex: number, analysis: Analysis): string {
-  const path = filePath(fileIndex, analysis);
+function fileText(name: 'file' | 'lastFile', fileIndex: number, files: FilePaths): string {
+  const path = filePath(fileIndex, files);
   return path === undefined ? '' : `,"${name}":${stringText(path)}`;
 }
 
@@ -324,28 +321,16 @@ function numberText(value: number | null): string {
   return value !== null && Number.isFinite(value) ? String(value) : 'null';
 }
 
-/** Findings per session, grouped in one pass (a trace can hold thousands of sessions). */
-export function findingsBySession(analysis: Analysis): Map<number, Finding[]> {
-  const groups = new Map<number, Finding[]>();
-  for (const finding of analysis.findings) {
-    if (finding.session === undefined) continue;
-    const list = groups.get(finding.session);
-    if (list) list.push(finding);
-    else groups.set(finding.session, [finding]);
-  }
-  return groups;
-}
-
 /** A finding as an object: the reference for findingText(). */
-export function findingJson(finding: Finding, analysis: Analysis): object {
-  const multi = analysis.capture.files.length > 1;
+export function findingJson(finding: Finding, files: FilePaths): object {
+  const multi = files.length > 1;
   return {
     code: finding.code,
     severity: finding.severity,
     message: finding.message,
     frames: finding.frames.map((ref) => ref.frame),
     // Members left undefined are left out (see filePath).
-    files: multi ? finding.frames.map((ref) => analysis.capture.files[ref.fileIndex]?.path) : undefined,
+    files: multi ? finding.frames.map((ref) => files[ref.fileIndex]) : undefined,
     session: finding.session ?? null,
     connection: finding.connection,
   };
@@ -355,37 +340,61 @@ export function renderJson(analysis: Analysis): string {
   return [...renderJsonChunks(analysis)].join('');
 }
 
+/** The JSON document of an analysis that holds its sessions (see renderJsonDocument). */
+export function renderJsonChunks(analysis: Analysis): Generator<string> {
+  return renderJsonDocument(analysis, sessionTexts(analysis, sessionElementText));
+}
+
+/** What goes before each element of a top-level list. */
+const ELEMENT_SEPARATOR = ',\n';
+
+/**
+ * A session's element of the document's `sessions` list, its sessionText() led by the
+ * separator that goes before each element (renderJsonDocument drops the first one): kept
+ * as bytes in the order of their ids, consecutive sessions are then one piece to write.
+ */
+export function sessionElementText(session: SessionReport, findings: readonly Finding[], files: FilePaths): string {
+  return `${ELEMENT_SEPARATOR}${sessionText(session, findings, files)}`;
+}
+
 /**
  * One JSON document, produced a member at a time: a trace with thousands of sessions
  * would otherwise hold the whole document and its text at once. Compact, with a line
  * break before each top-level member and each element of a top-level list, so the text
  * stays greppable and a session is one line (pipe to `jq .` to read it indented).
+ * `sessions` gives the sessions' sessionElementText() in id order, one or several
+ * consecutive ones a piece: made from the analysis, or kept (as UTF-8) since they settled.
  */
-export function* renderJsonChunks(analysis: Analysis): Generator<string> {
-  // A list member gives the JSON text of its elements, one at a time.
-  const members: [string, () => unknown | Iterable<string>, boolean][] = [
-    ['capture', () => captureJson(analysis.capture), false],
-    ['decode', () => analysis.decode, false],
-    ['connectionsTotal', () => analysis.connectionsTotal, false],
-    ['connections', () => lazyMap(analysis.connections, (connection) => connectionText(connection, analysis)), true],
-    ['sessions', () => {
-      const sessionFindings = findingsBySession(analysis);
-      return lazyMap(analysis.sessions, (session) => sessionText(session, analysis, sessionFindings));
-    }, true],
-    ['helper', () => analysis.helper, false],
-    ['findings', () => lazyMap(analysis.findings, (finding) => findingText(finding, analysis)), true],
-    ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), false],
+export function* renderJsonDocument<Text extends string | Uint8Array>(analysis: Analysis, sessions: Iterable<Text>): Generator<string | Text> {
+  const files = filePaths(analysis);
+  // A list member gives the JSON text of its elements, one at a time; 'elements', with their separators.
+  const members: [string, () => unknown | Iterable<string | Text>, 'value' | 'list' | 'elements'][] = [
+    ['capture', () => captureJson(analysis.capture), 'value'],
+    ['decode', () => analysis.decode, 'value'],
+    ['connectionsTotal', () => analysis.connectionsTotal, 'value'],
+    ['connections', () => lazyMap(analysis.connections, (connection) => connectionText(connection, files)), 'list'],
+    ['sessions', () => sessions, 'elements'],
+    ['helper', () => analysis.helper, 'value'],
+    ['findings', () => lazyMap(analysis.findings, (finding) => findingText(finding, files)), 'list'],
+    ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), 'value'],
   ];
   for (let index = 0; index < members.length; index++) {
-    const [name, value, isList] = members[index]!;
+    const [name, value, kind] = members[index]!;
     const lead = `${index === 0 ? '{' : ',\n'}${JSON.stringify(name)}:`;
-    if (!isList) {
+    if (kind === 'value') {
       yield `${lead}${JSON.stringify(value())}`;
       continue;
     }
     let first = true;
-    for (const element of value() as Iterable<string>) {
-      yield `${first ? `${lead}[\n` : ',\n'}${element}`;
+    for (const piece of value() as Iterable<string | Text>) {
+      if (kind === 'list') yield `${first ? `${lead}[\n` : ELEMENT_SEPARATOR}${piece as string}`;
+      else if (piece.length === 0) continue;
+      else if (!first) yield piece;
+      else {
+        // The first element goes after the list's opening instead of a separator.
+        yield `${lead}[\n`;
+        yield (typeof piece === 'string' ? piece.slice(ELEMENT_SEPARATOR.length) : piece.subarray(ELEMENT_SEPARATOR.length)) as Text;
+      }
       first = false;
     }
     yield first ? `${lead}[]` : '\n]';
@@ -402,16 +411,26 @@ export function renderNdjson(analysis: Analysis): string {
   return [...renderNdjsonLines(analysis)].join('');
 }
 
-export function* renderNdjsonLines(analysis: Analysis): Generator<string> {
+/** The ndjson lines of an analysis that holds its sessions (see renderNdjsonRecords). */
+export function renderNdjsonLines(analysis: Analysis): Generator<string> {
+  return renderNdjsonRecords(analysis, sessionTexts(analysis, ndjsonSessionText));
+}
+
+/** A session's ndjson lines: its record, then a line per transfer. */
+export function ndjsonSessionText(session: SessionReport, findings: readonly Finding[], files: FilePaths): string {
+  let text = `${sessionText(session, findings, files, 'record')}\n`;
+  for (const transfer of session.transfers) text += typedLine('transfer', JSON.stringify(transferJson(transfer, files)));
+  return text;
+}
+
+/** The ndjson lines, `sessions` giving the sessions' ndjsonSessionText() in id order, one or several a piece. */
+export function* renderNdjsonRecords<Text extends string | Uint8Array>(analysis: Analysis, sessions: Iterable<Text>): Generator<string | Text> {
+  const files = filePaths(analysis);
   yield typedLine('capture', JSON.stringify({ ...captureJson(analysis.capture), decode: analysis.decode }));
-  for (const connection of analysis.connections) yield typedLine('connection', connectionText(connection, analysis));
-  const sessionFindings = findingsBySession(analysis);
-  for (const session of analysis.sessions) {
-    yield `${sessionText(session, analysis, sessionFindings, 'record')}\n`;
-    for (const transfer of session.transfers) yield typedLine('transfer', JSON.stringify(transferJson(transfer, analysis)));
-  }
+  for (const connection of analysis.connections) yield typedLine('connection', connectionText(connection, files));
+  yield* sessions;
   if (analysis.helper) yield typedLine('helper', JSON.stringify(analysis.helper));
-  for (const finding of analysis.findings) yield typedLine('finding', findingText(finding, analysis));
+  for (const finding of analysis.findings) yield typedLine('finding', findingText(finding, files));
   for (const error of analysis.errors) yield typedLine('error', JSON.stringify({ file: error.file, offset: error.offset, message: error.what }));
 }
 

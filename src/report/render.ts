@@ -4,6 +4,7 @@
  * analysing, so a run imports only the module its format needs.
  */
 import type { Analysis } from '../analysis.js';
+import type { SessionText } from './session-texts.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -24,6 +25,40 @@ const LOADERS = {
   },
 } satisfies Record<Format, () => Promise<Renderer>>;
 
+/** The renderer of a whole analysis, sessions included. */
 export function loadRenderer(format: Format): Promise<Renderer> {
   return LOADERS[format]();
+}
+
+/** The formats whose sessions can be written from texts made as each session settles. */
+export type SessionFormat = Exclude<Format, 'table'>;
+
+/**
+ * A format in two parts: a session's text, made when it settles (analyze()'s onSession),
+ * and the rest of the report around the sessions' texts, kept until the end: given back in
+ * id order as UTF-8, one or several consecutive texts a piece. Together they write what
+ * the format's Renderer writes for the same run.
+ */
+export interface SessionRenderer {
+  sessionText: SessionText;
+  render(analysis: Analysis, sessionTexts: Iterable<Uint8Array>): Iterable<string | Uint8Array>;
+}
+
+const SESSION_LOADERS = {
+  json: async () => {
+    const { renderJsonDocument, sessionElementText } = await import('./json.js');
+    return { sessionText: sessionElementText, render: renderJsonDocument };
+  },
+  ndjson: async () => {
+    const { renderNdjsonRecords, ndjsonSessionText } = await import('./json.js');
+    return { sessionText: ndjsonSessionText, render: renderNdjsonRecords };
+  },
+  zeek: async () => {
+    const { renderZeekLog, zeekSessionText } = await import('./zeek.js');
+    return { sessionText: zeekSessionText, render: (_analysis, sessionTexts) => renderZeekLog(sessionTexts) };
+  },
+} satisfies Record<SessionFormat, () => Promise<SessionRenderer>>;
+
+export function loadSessionRenderer(format: SessionFormat): Promise<SessionRenderer> {
+  return SESSION_LOADERS[format]();
 }

@@ -1,6 +1,7 @@
 import type { Analysis, SessionReport } from '../analysis.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { MASKED } from '../ftp/session.js';
+import { sessionTexts } from './session-texts.js';
 
 /** Zeek's ftp.log columns (scripts/base/protocols/ftp/info.zeek), in Zeek's order. */
 export const ZEEK_FTP_FIELDS = [
@@ -62,7 +63,12 @@ export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
  * The same log a piece at a time (the header, each session's rows, the close line), for
  * writing as it is made: joined, the log of a trace of many sessions is tens of MB.
  */
-export function* renderZeekPieces(analysis: Analysis, now: Date = new Date()): Generator<string> {
+export function renderZeekPieces(analysis: Analysis, now: Date = new Date()): Generator<string> {
+  return renderZeekLog(sessionTexts(analysis, zeekSessionText), now);
+}
+
+/** The log, `sessions` giving the sessions' zeekSessionText() in id order, one or several a piece. */
+export function* renderZeekLog<Text extends string | Uint8Array>(sessions: Iterable<Text>, now: Date = new Date()): Generator<string | Text> {
   const header = [
     '#separator \\x09',
     '#set_separator\t,',
@@ -74,13 +80,15 @@ export function* renderZeekPieces(analysis: Analysis, now: Date = new Date()): G
     `#types\t${ZEEK_FTP_TYPES.join('\t')}`,
   ];
   yield `${header.join('\n')}\n`;
-  const rows: string[] = [];
-  for (const session of analysis.sessions) {
-    rows.length = 0;
-    sessionRows(session, rows);
-    if (rows.length > 0) yield `${rows.join('\n')}\n`;
-  }
+  for (const rows of sessions) if (rows.length > 0) yield rows;
   yield `#close\t${zeekTime(now)}\n`;
+}
+
+/** A session's rows, each ended by a line break; empty for a session with neither greeting nor command. */
+export function zeekSessionText(session: SessionReport): string {
+  const rows: string[] = [];
+  sessionRows(session, rows);
+  return rows.length > 0 ? `${rows.join('\n')}\n` : '';
 }
 
 /** A session's rows: the greeting as <init>, then one per listed command. */

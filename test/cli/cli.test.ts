@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { runCli } from './run-cli.js';
 
 const FIXTURES = join(__dirname, '../../fixtures');
 const dir = mkdtempSync(join(tmpdir(), 'ftpcap-cli-'));
@@ -21,22 +22,11 @@ function file(name: string, bytes: Uint8Array): string {
   return path;
 }
 
-async function run(args: string[], stdin: Uint8Array = new Uint8Array(0)): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(args, { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]) });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
-
 const passive = new Uint8Array(readFileSync(join(FIXTURES, 'passive.pcap')));
 
 describe('ftpcap analyze', () => {
   it('prints the session, the transfer and its data connection as a table', async () => {
-    const result = await run(['analyze', join(FIXTURES, 'passive.pcap')]);
+    const result = await runCli(['analyze', join(FIXTURES, 'passive.pcap')]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/FTP control sessions \(1\)/);
@@ -44,7 +34,7 @@ describe('ftpcap analyze', () => {
   });
 
   it('json has the capture section and the session contract', async () => {
-    const result = await run(['analyze', '--format', 'json', join(FIXTURES, 'passive.pcap')]);
+    const result = await runCli(['analyze', '--format', 'json', join(FIXTURES, 'passive.pcap')]);
     expect(result.code).toBe(0);
     const document = JSON.parse(result.stdout);
     expect(document.capture).toMatchObject({ formats: ['pcap'], linkTypes: [{ value: 1, name: 'Ethernet' }], bytes: passive.length });
@@ -59,22 +49,22 @@ describe('ftpcap analyze', () => {
 
   it('masks the password everywhere unless asked', async () => {
     for (const format of ['table', 'json', 'ndjson', 'zeek']) {
-      const masked = await run(['analyze', '-f', format, join(FIXTURES, 'passive.pcap')]);
+      const masked = await runCli(['analyze', '-f', format, join(FIXTURES, 'passive.pcap')]);
       expect(masked.stdout).not.toContain('guest@example.com');
     }
-    const shown = await run(['analyze', '-f', 'json', '--show-credentials', join(FIXTURES, 'passive.pcap')]);
+    const shown = await runCli(['analyze', '-f', 'json', '--show-credentials', join(FIXTURES, 'passive.pcap')]);
     expect(JSON.parse(shown.stdout).sessions[0].password).toBe('guest@example.com');
   });
 
   it('ndjson: one typed object per line', async () => {
-    const result = await run(['analyze', '-f', 'ndjson', join(FIXTURES, 'active.pcap')]);
+    const result = await runCli(['analyze', '-f', 'ndjson', join(FIXTURES, 'active.pcap')]);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines[0].type).toBe('capture');
     expect(lines.filter((line) => line.type === 'transfer').map((line) => line.command)).toEqual(['LIST', 'STOR']);
   });
 
   it('zeek: an ftp.log with the #fields header and one row per command', async () => {
-    const result = await run(['analyze', '-f', 'zeek', join(FIXTURES, 'passive.pcap')]);
+    const result = await runCli(['analyze', '-f', 'zeek', join(FIXTURES, 'passive.pcap')]);
     const lines = result.stdout.trim().split('\n');
     expect(lines.find((line) => line.startsWith('#fields'))).toBe(
       '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tuser\tpassword\tcommand\targ\tmime_type\tfile_size\treply_code\treply_msg\tdata_channel.passive\tdata_channel.orig_h\tdata_channel.resp_h\tdata_channel.resp_p\tfuid',
@@ -86,16 +76,16 @@ describe('ftpcap analyze', () => {
   });
 
   it('reads standard input, gzip, and pcapng', async () => {
-    const fromStdin = await run(['analyze', '-f', 'json', '-'], gzipSync(passive));
+    const fromStdin = await runCli(['analyze', '-f', 'json', '-'], gzipSync(passive));
     expect(fromStdin.code).toBe(0);
     expect(JSON.parse(fromStdin.stdout).capture.files[0]).toMatchObject({ path: '-', compression: 'gzip' });
-    const pcapng = await run(['analyze', '-f', 'json', join(FIXTURES, 'passive.pcapng')]);
+    const pcapng = await runCli(['analyze', '-f', 'json', join(FIXTURES, 'passive.pcapng')]);
     expect(JSON.parse(pcapng.stdout).capture).toMatchObject({ formats: ['pcapng'], linkTypes: [{ value: 276 }] });
     expect(JSON.parse(pcapng.stdout).sessions[0].transfers[0].bytes).toBe(20480);
   });
 
   it('merges several files by time and names the file in frame references', async () => {
-    const result = await run(['analyze', '-f', 'json', join(FIXTURES, 'passive.pcap'), join(FIXTURES, 'active.pcap')]);
+    const result = await runCli(['analyze', '-f', 'json', join(FIXTURES, 'passive.pcap'), join(FIXTURES, 'active.pcap')]);
     const document = JSON.parse(result.stdout);
     expect(document.capture.files.map((f: { path: string }) => f.path)).toHaveLength(2);
     expect(document.sessions.map((s: { file: string }) => s.file.endsWith('.pcap'))).toEqual([true, true]);
@@ -109,15 +99,15 @@ describe('usage errors exit 2 with one line', () => {
     [['frobnicate'], /Unknown argument/],
     [['analyze', '--helper-ports', '99999', 'x.pcap'], /not a TCP port/],
   ])('%j', async (args, message) => {
-    const result = await run(args);
+    const result = await runCli(args);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);
   });
 
   it('--help and --version exit 0', async () => {
-    expect((await run(['--help'])).code).toBe(0);
-    const version = await run(['--version']);
+    expect((await runCli(['--help'])).code).toBe(0);
+    const version = await runCli(['--version']);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version);
   });
 });
@@ -131,7 +121,7 @@ describe('input faults exit 3, name file and offset, and keep what was read', ()
     ['gzip ends early', gzipSync(passive).subarray(0, 3000), /gzip.* at byte offset \d+/],
   ])('%s', async (name, bytes, message) => {
     const path = file(`${name.replace(/ /g, '-')}.pcap`, bytes);
-    const result = await run(['analyze', '-f', 'json', path]);
+    const result = await runCli(['analyze', '-f', 'json', path]);
     expect(result.code).toBe(3);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -146,20 +136,20 @@ describe('input faults exit 3, name file and offset, and keep what was read', ()
     const bytes = passive.slice();
     // First record's captured length (offset 24 + 8) claims 1 GiB.
     new DataView(bytes.buffer).setUint32(24 + 8, 1 << 30, true);
-    const result = await run(['analyze', file('huge.pcap', bytes)]);
+    const result = await runCli(['analyze', file('huge.pcap', bytes)]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/record length 1073741824 exceeds .* at byte offset 24\n$/);
   });
 
   it('the session before a cut is still reported', async () => {
     const cut = file('cut.pcap', passive.subarray(0, Math.floor(passive.length * 0.9)));
-    const result = await run(['analyze', '-f', 'json', cut]);
+    const result = await runCli(['analyze', '-f', 'json', cut]);
     expect(result.code).toBe(3);
     expect(JSON.parse(result.stdout).sessions[0].user).toBe('anonymous');
   });
 
   it('a missing file', async () => {
-    const result = await run(['analyze', join(dir, 'nope.pcap')]);
+    const result = await runCli(['analyze', join(dir, 'nope.pcap')]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/nope\.pcap: cannot open: no such file at byte offset 0\n$/);
   });

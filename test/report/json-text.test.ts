@@ -22,7 +22,6 @@ import {
   connectionJson,
   connectionText,
   findingJson,
-  findingsBySession,
   findingText,
   renderJson,
   renderNdjson,
@@ -30,6 +29,7 @@ import {
   sessionText,
 } from '../../src/report/json.js';
 import { CaptureBuilder } from '../fixture/builder.js';
+import { filePaths, findingsBySession } from '../../src/report/session-texts.js';
 import { captureFiles } from '../support/captures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,15 +40,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Every hand-written text of an analysis equals JSON.stringify of its object form. */
 function expectTextsMatchObjects(analysis: Analysis): void {
   const sessionFindings = findingsBySession(analysis);
+  const files = filePaths(analysis);
   for (const session of analysis.sessions) {
-    const object = sessionJson(session, analysis, sessionFindings) as { transfers: unknown };
-    expect(sessionText(session, analysis, sessionFindings)).toBe(JSON.stringify(object));
+    const findings = sessionFindings.get(session.id) ?? [];
+    const object = sessionJson(session, findings, files) as { transfers: unknown };
+    expect(sessionText(session, findings, files)).toBe(JSON.stringify(object));
     const { transfers: _transfers, ...record } = object;
-    expect(sessionText(session, analysis, sessionFindings, 'record')).toBe(JSON.stringify({ type: 'session', ...record }));
-    for (const command of session.commands) expect(commandText(command, analysis)).toBe(JSON.stringify(commandJson(command, analysis)));
+    expect(sessionText(session, findings, files, 'record')).toBe(JSON.stringify({ type: 'session', ...record }));
+    for (const command of session.commands) expect(commandText(command, files)).toBe(JSON.stringify(commandJson(command, files)));
   }
-  for (const connection of analysis.connections) expect(connectionText(connection, analysis)).toBe(JSON.stringify(connectionJson(connection, analysis)));
-  for (const finding of analysis.findings) expect(findingText(finding, analysis)).toBe(JSON.stringify(findingJson(finding, analysis)));
+  for (const connection of analysis.connections) expect(connectionText(connection, files)).toBe(JSON.stringify(connectionJson(connection, files)));
+  for (const finding of analysis.findings) expect(findingText(finding, files)).toBe(JSON.stringify(findingJson(finding, files)));
 }
 
 /** The commands forEachCommand shows, copied out of its reused view. */

@@ -1,0 +1,41 @@
+/**
+ * A session's part of a report, made from the session alone: what the JSON, ndjson and
+ * zeek renderers need to write sessions either from an analysis that holds them all or
+ * from texts made as each session settled (src/report/spool.ts keeps those).
+ */
+import type { Analysis, SessionReport } from '../analysis.js';
+import type { Finding } from '../findings.js';
+
+/**
+ * The paths of the files a run read, in the order given to analyze(): all that a
+ * session's text needs of the run, to name a frame's file in multi-file runs. The capture
+ * report names each file by the path it was given ('-' for standard input), so these
+ * are known before the capture is read, when sessions settle.
+ */
+export type FilePaths = readonly string[];
+
+/** A session's text in one format: `findings` are the session's own, in Analysis.findings order. */
+export type SessionText = (session: SessionReport, findings: readonly Finding[], files: FilePaths) => string;
+
+export function filePaths(analysis: Analysis): FilePaths {
+  return analysis.capture.files.map((file) => file.path);
+}
+
+/** Findings per session, grouped in one pass (a trace can hold thousands of sessions). */
+export function findingsBySession(analysis: Analysis): Map<number, Finding[]> {
+  const groups = new Map<number, Finding[]>();
+  for (const finding of analysis.findings) {
+    if (finding.session === undefined) continue;
+    const list = groups.get(finding.session);
+    if (list) list.push(finding);
+    else groups.set(finding.session, [finding]);
+  }
+  return groups;
+}
+
+/** The texts of the sessions an analysis holds, in its order (by id), made one at a time as they are read. */
+export function* sessionTexts(analysis: Analysis, text: SessionText): Generator<string> {
+  const files = filePaths(analysis);
+  const findings = findingsBySession(analysis);
+  for (const session of analysis.sessions) yield text(session, findings.get(session.id) ?? [], files);
+}

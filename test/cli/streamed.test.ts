@@ -1,0 +1,134 @@
+/**
+ * json, ndjson and zeek as the CLI writes them, each session's text made when it settles
+ * and kept in the spool (here with a budget of a few bytes or none, so the texts go to
+ * the temporary file), are byte for byte the in-memory render of analyze() without
+ * onSession: for every capture in fixtures/, for several files (frame references naming
+ * the file) and for standard input. Also: the spool's failures, and its file is gone
+ * whatever happens to the run.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis.js';
+import { analyze } from '../../src/analyze.js';
+import { quickCommand } from '../../src/cli/args.js';
+import { EXIT_FAILURE, main } from '../../src/cli/main.js';
+import { renderJson, renderNdjson } from '../../src/report/json.js';
+import { renderZeek } from '../../src/report/zeek.js';
+import { openFilesIn } from '../report/open-files.js';
+import { captureFiles } from '../support/captures.js';
+import { runCli } from './run-cli.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURES = join(ROOT, 'fixtures');
+const dir = mkdtempSync(join(tmpdir(), 'ftpcap-streamed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const STREAMED_FORMATS = ['json', 'ndjson', 'zeek'] as const;
+type StreamedFormat = (typeof STREAMED_FORMATS)[number];
+
+/** The report of analyze() without onSession, sessions held in the analysis, with the options the CLI reads from `args`. */
+async function inMemoryReport(args: string[], stdin: Uint8Array = new Uint8Array(0)): Promise<{ text: string; analysis: Analysis }> {
+  const command = quickCommand(args, '');
+  if (command?.kind !== 'analyze') throw new Error(`not a plain analyze: ${args.join(' ')}`);
+  const analysis = await analyze(command.job.paths, { ...command.job.options, stdin: Readable.from([Buffer.from(stdin)]) });
+  const render = { json: renderJson, ndjson: renderNdjson, zeek: renderZeek }[command.job.format as StreamedFormat];
+  return { text: render(analysis), analysis };
+}
+
+/** The zeek log's #open and #close lines hold the time of writing. */
+function withoutOpenClose(log: string): string {
+  return log.replace(/^#(open|close)\t.*\n/gm, '');
+}
+
+/** The CLI's streamed report equals the in-memory one, with no spool memory and with a few bytes of it. */
+async function expectStreamedEqualsInMemory(format: StreamedFormat, paths: string[], stdin?: Uint8Array): Promise<Analysis> {
+  const args = ['analyze', '-q', '-f', format, ...paths];
+  const { text, analysis } = await inMemoryReport(args, stdin);
+  for (const budgetBytes of [0, 1500]) {
+    const streamed = await runCli(args, stdin, { spool: { budgetBytes, directory: dir } });
+    expect(streamed.code).toBe(analysis.errors.length > 0 ? 3 : 0);
+    if (format === 'zeek') {
+      expect(withoutOpenClose(streamed.stdout)).toBe(withoutOpenClose(text));
+      expect(streamed.stdout.match(/^#(open|close)\t/gm)).toEqual(['#open\t', '#close\t']);
+    } else expect(streamed.stdout).toBe(text);
+  }
+  return analysis;
+}
+
+const captures = captureFiles(FIXTURES).map((path) => path.slice(ROOT.length));
+
+describe('the streamed report equals the in-memory one', () => {
+  it('has fixtures to compare, real captures among them', () => {
+    expect(captures.length).toBeGreaterThan(10);
+    expect(captures.some((path) => path.startsWith('fixtures/real/'))).toBe(true);
+  });
+
+  describe.each(STREAMED_FORMATS)('%s', (format) => {
+    it.each(captures)('%s', async (path) => {
+      await expectStreamedEqualsInMemory(format, [join(ROOT, path)]);
+    });
+
+    it('two files: frame references name their file', async () => {
+      const paths = [join(FIXTURES, 'passive.pcap'), join(FIXTURES, 'real/multi-transfer-ftplib-proftpd.pcap')];
+      const analysis = await expectStreamedEqualsInMemory(format, paths);
+      expect(analysis.capture.files.map((file) => file.path)).toEqual(paths);
+      expect(analysis.sessions.length).toBeGreaterThan(1);
+    });
+
+    it('standard input, alone and with a file', async () => {
+      const passive = new Uint8Array(readFileSync(join(FIXTURES, 'passive.pcap')));
+      await expectStreamedEqualsInMemory(format, ['-'], passive);
+      const analysis = await expectStreamedEqualsInMemory(format, [join(FIXTURES, 'active.pcap'), '-'], passive);
+      expect(analysis.capture.files.map((file) => file.path)).toEqual([join(FIXTURES, 'active.pcap'), '-']);
+    });
+  });
+
+  it('a capture cut short: the sessions read, then the fault on stderr, exit 3', async () => {
+    const cut = readFileSync(join(FIXTURES, 'passive.pcap')).subarray(0, 3000);
+    const analysis = await expectStreamedEqualsInMemory('json', ['-'], cut);
+    expect(analysis.errors).toHaveLength(1);
+    const streamed = await runCli(['analyze', '-q', '-f', 'json', '-'], cut, { spool: { budgetBytes: 0, directory: dir } });
+    expect(streamed.stderr).toBe(`ftpcap: ${analysis.errors[0]!.message}\n`);
+  });
+});
+
+describe('the spool in the CLI', () => {
+  it('a spool that cannot make its file: one line on stderr, no report, exit 1', async () => {
+    const missing = join(dir, 'gone');
+    for (const format of STREAMED_FORMATS) {
+      const result = await runCli(['analyze', '-q', '-f', format, join(FIXTURES, 'passive.pcap')], undefined, { spool: { budgetBytes: 0, directory: missing } });
+      expect(result.code).toBe(EXIT_FAILURE);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^ftpcap: cannot make the report's temporary file in ${missing}: ENOENT[^\\n]*\\n$`));
+    }
+  });
+
+  it('the table keeps sessions in memory: it never makes a spool file', async () => {
+    const result = await runCli(['analyze', '-q', '-f', 'table', join(FIXTURES, 'passive.pcap')], undefined, { spool: { budgetBytes: 0, directory: join(dir, 'gone') } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/FTP control sessions \(1\)/);
+  });
+
+  it('leaves no file open or behind, when the run ends well and when writing fails', async () => {
+    const directory = mkdtempSync(join(dir, 'left-'));
+    const path = join(FIXTURES, 'real/multi-transfer-ftplib-proftpd.pcap');
+    expect((await runCli(['analyze', '-q', '-f', 'json', path], undefined, { spool: { budgetBytes: 0, directory } })).code).toBe(0);
+    expect(openFilesIn(directory)).toEqual([]);
+    let writes = 0;
+    const failing = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes++;
+        callback(Object.assign(new Error('write EIO'), { code: 'EIO' }));
+      },
+    });
+    const run = main(['analyze', '-q', '-f', 'ndjson', path], { stdout: failing, stderr: new PassThrough(), stdin: Readable.from([]) }, { spool: { budgetBytes: 0, directory } });
+    await expect(run).rejects.toThrow('write EIO');
+    expect(writes).toBe(1);
+    expect(openFilesIn(directory)).toEqual([]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * A format in two parts (render.ts's SessionRenderer): each session's text made alone,
+ * kept in a spool in whatever order sessions settle, and the rest of the report written
+ * around them (one text a piece, or the spool's runs of several), is the report of the
+ * whole analysis, byte for byte. Sessions are handed
+ * over here in shuffled and reversed orders, as settling early will hand them.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis.js';
+import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
+import { renderJson, renderNdjson } from '../../src/report/json.js';
+import { loadSessionRenderer, type SessionFormat } from '../../src/report/render.js';
+import { filePaths, findingsBySession } from '../../src/report/session-texts.js';
+import { TextSpool } from '../../src/report/spool.js';
+import { renderZeek } from '../../src/report/zeek.js';
+import { captureFiles } from '../support/captures.js';
+import { seededRandom } from '../support/random.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OPTIONS: AnalyzeOptions = { controlPorts: [21], helper: { ports: [21], loose: false, kernel: '6.18' } };
+const NOW = new Date('2024-05-06T07:08:09Z');
+const IN_MEMORY: Record<SessionFormat, (analysis: Analysis) => string> = {
+  json: renderJson,
+  ndjson: renderNdjson,
+  zeek: (analysis) => renderZeek(analysis, NOW),
+};
+const spools: TextSpool[] = [];
+afterAll(() => spools.forEach((spool) => spool.close()));
+
+/** The report written from session texts spooled in the given order of the analysis' sessions. */
+async function fromSpool(format: SessionFormat, analysis: Analysis, order: readonly number[], budgetBytes: number, pieces: 'texts' | 'runs'): Promise<string> {
+  const renderer = await loadSessionRenderer(format);
+  const spool = new TextSpool({ budgetBytes });
+  spools.push(spool);
+  const findings = findingsBySession(analysis);
+  const files = analysis.capture.files.map((file) => file.path);
+  for (const index of order) {
+    const session = analysis.sessions[index]!;
+    spool.add(session.id, renderer.sessionText(session, findings.get(session.id) ?? [], files));
+  }
+  // As analyze() returns it when given onSession: no sessions of its own.
+  const report = renderer.render({ ...analysis, sessions: [] }, pieces === 'texts' ? spool.texts() : spool.runs());
+  const text = Buffer.concat([...report].map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece))).toString('utf8');
+  return format === 'zeek' ? text.replace(/^#(open|close)\t.*$/gm, `#$1\t2024-05-06-07-08-09`) : text;
+}
+
+function orders(count: number, seed: number): number[][] {
+  const random = seededRandom(seed);
+  const inOrder = Array.from({ length: count }, (_, index) => index);
+  const shuffled = [...inOrder];
+  for (let index = shuffled.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
+  }
+  return [inOrder, [...inOrder].reverse(), shuffled];
+}
+
+const captures = captureFiles(join(ROOT, 'fixtures'));
+
+describe.each(['json', 'ndjson', 'zeek'] as const)('%s from session texts kept as sessions settle', (format) => {
+  it.each(captures.map((path) => [path.slice(ROOT.length)]))('%s', async (path) => {
+    const analysis = await analyze([join(ROOT, path)], OPTIONS);
+    const expected = IN_MEMORY[format](analysis);
+    for (const order of orders(analysis.sessions.length, 11)) {
+      for (const budgetBytes of [0, 700, 1 << 20]) {
+        for (const pieces of ['texts', 'runs'] as const) expect(await fromSpool(format, analysis, order, budgetBytes, pieces)).toBe(expected);
+      }
+    }
+  });
+
+  it('several files, sessions from both', async () => {
+    const paths = [join(ROOT, 'fixtures/real/multi-transfer-ftplib-proftpd.pcap'), join(ROOT, 'fixtures/active.pcap'), join(ROOT, 'fixtures/passive.pcap')];
+    const analysis = await analyze(paths, OPTIONS);
+    expect(filePaths(analysis)).toEqual(paths);
+    expect(new Set(analysis.sessions.map((session) => session.fileIndex)).size).toBeGreaterThan(1);
+    const expected = IN_MEMORY[format](analysis);
+    if (format !== 'zeek') expect(expected).toContain('"file":"');
+    for (const order of orders(analysis.sessions.length, 12)) {
+      for (const pieces of ['texts', 'runs'] as const) expect(await fromSpool(format, analysis, order, 500, pieces)).toBe(expected);
+    }
+  });
+});
