@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/steady.ts TRACE
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { quickCommand } from '../src/cli/args.js';
 import { analyzeForReport } from '../src/cli/report.js';
@@ -17,7 +17,8 @@ const command = quickCommand(['analyze', '-f', 'json', path], '');
 if (command?.kind !== 'analyze') throw new Error(`not a plain analyze: ${path}`);
 const started = performance.now();
 const report = await analyzeForReport(command.job);
-const out = createWriteStream('/dev/null');
+// Opened first, so the stream has its descriptor from the start, as process.stdout has.
+const out = createWriteStream('/dev/null', { fd: openSync('/dev/null', 'w') });
 try {
   await report.write(out);
 } finally {

@@ -52,6 +52,12 @@ export interface AnalyzeOptions {
    */
   onSession?: SessionSink;
   /**
+   * Takes each listed connection's report (the first MAX_LISTED_CONNECTIONS, by id) once the
+   * TCP table lets go of it and it can no longer change, in that order, not by id. Given,
+   * Analysis.connections is left empty.
+   */
+  onConnection?: (connection: ConnectionReport) => void;
+  /**
    * Trace seconds of quiet before a session settles (SETTLE_AFTER_SECONDS when not given);
    * Infinity keeps every session until the end of the trace (tests compare the two).
    */
@@ -63,7 +69,8 @@ export type { SessionSink };
 export async function analyze(paths: string[], options: AnalyzeOptions): Promise<Analysis> {
   const decodeStats = newDecodeStats();
   const packet = newDecodedPacket();
-  const connections: Connection[] = [];
+  const connections: ConnectionReport[] = [];
+  const onConnection = options.onConnection ?? ((report: ConnectionReport) => connections.push(report));
   let connectionsTotal = 0;
   const helper = options.helper ? new HelperStage(options.helper) : null;
   const helperReporter = helper ? new HelperReporter(helper) : null;
@@ -80,15 +87,13 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     maxListedCommands: options.maxListedCommands,
     lifecycle: settler,
   });
-  // Connections are listed in the order they appear: the first MAX_LISTED_CONNECTIONS ids are the listed ones.
-  const reports = new SessionReports(ftp, helperReporter, options.onSession ?? null, (connection) => connection.id <= MAX_LISTED_CONNECTIONS);
+  const reports = new SessionReports(ftp, helperReporter, options.onSession ?? null);
 
   // Every connection gets an end-only observer (count-only), so the table reports its close;
   // the sniffer watches first bytes and falls back to it for anything not FTP.
   const countOnly: ConnectionObserver = {};
   const table = new ConnectionTable((connection) => {
     connectionsTotal++;
-    if (connections.length < MAX_LISTED_CONNECTIONS) connections.push(connection);
     // The helper watches segments of the control connections it is attached to; the FTP
     // stage passes them on from whatever observer it installs.
     const helperObserver = helper?.observe(connection) ?? null;
@@ -97,7 +102,13 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     // Neither claimed as data nor a control session by its port: maybe data the trace cannot tie to a command.
     if (!ftp.isControl(connection) && !ftp.linker.isClaimed(connection)) settler.opened(connection);
     return observer;
-  }, undefined, (connection) => settler.connectionEnded(connection));
+  }, undefined, {
+    ended: (connection) => settler.connectionEnded(connection),
+    // Connections get ids in the order they appear: the first MAX_LISTED_CONNECTIONS are the listed ones.
+    released: (connection) => {
+      if (connection.id <= MAX_LISTED_CONNECTIONS) onConnection(connectionReport(connection, ftp.serviceOf(connection)));
+    },
+  });
 
   const onFrame = (frame: Frame): void => {
     if (frame.tsSec !== clock) {
@@ -122,12 +133,10 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   const helperSummary = helperReporter ? helperReporter.report() : null;
   const findings = reports.findings([...decodeFindings(decodeStats), ...table.findings]);
 
-  const serviceByConnection = reports.services;
-  for (const connection of connections) if (ftp.linker.isClaimed(connection)) serviceByConnection.set(connection.id, 'ftp-data:setup');
   return {
     capture,
     decode: decodeReport(decodeStats),
-    connections: connections.map((connection) => connectionReport(connection, serviceByConnection.get(connection.id))),
+    connections: connections.sort((a, b) => a.id - b.id),
     connectionsTotal,
     sessions: reports.sessions(),
     helper: helperSummary,
@@ -195,7 +204,7 @@ function decodeReport(stats: DecodeStats): DecodeReport {
   };
 }
 
-function connectionReport(connection: Connection, service: string | undefined): ConnectionReport {
+function connectionReport(connection: Connection, service: string | null): ConnectionReport {
   const [toServer, toClient] = connection.stats;
   return {
     id: connection.id,

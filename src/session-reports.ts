@@ -27,14 +27,11 @@ export class SessionReports {
   private readonly verdicts = new Map<number, Finding[]>();
   /** Reports kept when there is no sink, by session id. */
   private readonly kept: SessionReport[] = [];
-  /** Listed control connections' service ('ftp-control:' + evidence), by connection id. */
-  readonly services = new Map<number, string>();
 
   constructor(
     private readonly ftp: FtpStage,
     private readonly helper: HelperReporter | null,
     private readonly sink: SessionSink | null,
-    private readonly listed: (connection: Connection) => boolean,
   ) {}
 
   /** The stages' finding sink. */
@@ -62,7 +59,6 @@ export class SessionReports {
     if (linkage.length > 0) this.linkage.set(session.id, linkage);
     this.lookalikes.push(...unlinked);
     if (verdictFindings.length > 0) this.verdicts.set(session.id, verdictFindings);
-    if (this.listed(session.connection)) this.services.set(session.connection.id, `ftp-control:${session.evidence}`);
     const report = sessionReport(session, (transfer) => verdictReport(verdicts?.get(transfer) ?? null));
     this.ftp.linker.forgetSession(session);
     if (this.sink === null) {

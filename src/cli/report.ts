@@ -2,16 +2,17 @@
  * `ftpcap analyze` from the captures to the written report, shared by the CLI and the
  * steady-state benchmark (bench/steady.ts) so that both run the same path.
  *
- * For json, ndjson and zeek, each session's text is made when the session settles and kept
- * in a spool (src/report/spool.ts), within a memory budget and then on disk, until the rest
- * of the report is known: a trace of millions of short sessions does not hold them all.
+ * For json, ndjson and zeek, each session's text is made when the session settles, and each
+ * listed connection's when the TCP table lets it go, and kept in a spool (src/report/spool.ts),
+ * within a memory budget and then on disk, until the rest of the report is known: a trace of
+ * millions of short sessions does not hold them all.
  */
 import type { Analysis } from '../analysis.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { loadRenderer, loadSessionRenderer } from '../report/render.js';
 import { TextSpool, type SpoolOptions } from '../report/spool.js';
 import type { AnalyzeJob } from './args.js';
-import { writeAll } from './write.js';
+import { writeAll, writesThrough } from './write.js';
 
 export interface ReportRunOptions {
   stdin?: NodeJS.ReadableStream;
@@ -38,17 +39,33 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
     return { analysis, write: (out, columns) => writeAll(out, render(analysis, columns)), close: () => {} };
   }
   const renderer = await loadSessionRenderer(job.format);
-  const spool = new TextSpool(options.spool);
+  const sessions = new TextSpool(options.spool);
+  const connections = new TextSpool(options.spool);
+  const close = (): void => {
+    sessions.close();
+    connections.close();
+  };
   try {
     // The capture report names each file by the path given (see FilePaths), so these name them as the report will.
     const files = job.paths;
+    const connectionText = renderer.connectionText;
     const analysis = await analyze(job.paths, {
       ...analyzeOptions,
-      onSession: (session, findings) => spool.add(session.id, renderer.sessionText(session, findings, files)),
+      onSession: (session, findings) => sessions.add(session.id, renderer.sessionText(session, findings, files)),
+      // A format without a connection list (zeek) keeps nothing of them.
+      onConnection: connectionText ? (connection) => connections.add(connection.id, connectionText(connection, files)) : () => {},
     });
-    return { analysis, write: (out) => writeAll(out, renderer.render(analysis, spool.runs())), close: () => spool.close() };
+    return {
+      analysis,
+      write: (out) => {
+        // Read back into the same buffers over and over when the writer is done with each piece before the next.
+        const reuse = writesThrough(out);
+        return writeAll(out, renderer.render(analysis, { sessions: sessions.runs(reuse), connections: connections.runs(reuse) }));
+      },
+      close,
+    };
   } catch (error) {
-    spool.close();
+    close();
     throw error;
   }
 }

@@ -3,7 +3,7 @@
  * stream to drain, and stopping quietly when the reader went away.
  */
 
-/** Output is written in pieces of about this size (a new buffer each: the stream may hold on to it). */
+/** Output is written in pieces of about this size (a new buffer each, unless the stream writes through). */
 const WRITE_BUFFER_BYTES = 1 << 20;
 
 /**
@@ -14,7 +14,7 @@ const WRITE_BUFFER_BYTES = 1 << 20;
  */
 export async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<boolean> {
   try {
-    await writeBatches(stream, pieces);
+    await writeBatches(stream, pieces, writesThrough(stream));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return false;
@@ -28,12 +28,23 @@ export async function writeAll(stream: NodeJS.WritableStream, pieces: Iterable<s
  */
 const DIRECT_WRITE_BYTES = 1 << 16;
 
-async function writeBatches(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>): Promise<void> {
+/**
+ * A stream on a file descriptor (a file, a pipe, a terminal: process.stdout, fs write
+ * streams) is done with a piece once its write callback ran, so its buffers can be used
+ * again; a stream in memory (a PassThrough) may hold on to them until read.
+ */
+export function writesThrough(stream: NodeJS.WritableStream): boolean {
+  return typeof (stream as { fd?: unknown }).fd === 'number';
+}
+
+async function writeBatches(stream: NodeJS.WritableStream, pieces: Iterable<string | Uint8Array>, reuse: boolean): Promise<void> {
   // Pieces are encoded straight into a 1 MiB buffer: joining them into one string first
   // and encoding that cost as much as building the report on traces with many sessions.
   // A buffer is made only when a piece needs one: the first touch of fresh memory costs
   // (page faults), and a run of long pieces written directly needs none.
   let buffer: Buffer | null = null;
+  // Written pieces' buffer, filled again when the stream is done with it (see writesThrough).
+  let spare: Buffer | null = null;
   let used = 0;
   for (const piece of pieces) {
     const direct = typeof piece !== 'string' && piece.length >= DIRECT_WRITE_BYTES;
@@ -41,6 +52,7 @@ async function writeBatches(stream: NodeJS.WritableStream, pieces: Iterable<stri
     const room = typeof piece === 'string' ? piece.length * 3 : piece.length;
     if (buffer !== null && used > 0 && (direct || used + room > buffer.length)) {
       await write(stream, buffer.subarray(0, used));
+      if (reuse) spare = buffer;
       buffer = null;
       used = 0;
     }
@@ -48,7 +60,7 @@ async function writeBatches(stream: NodeJS.WritableStream, pieces: Iterable<stri
       await write(stream, piece);
       continue;
     }
-    buffer ??= Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+    buffer ??= spare ?? Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
     if (typeof piece === 'string') used += buffer.write(piece, used);
     else {
       buffer.set(piece, used);

@@ -51,6 +51,7 @@ interface Pending {
   readonly lookalikes: Connection[];
   /** In the list of sessions checked each trace second. */
   queued: boolean;
+  settled: boolean;
 }
 
 export class SessionSettler implements SessionLifecycle {
@@ -60,6 +61,8 @@ export class SessionSettler implements SessionLifecycle {
   private readonly waiting = new Map<number, Pending>();
   /** Live sessions by the pair of hosts they connect, in id order. */
   private readonly byHosts = new Map<string, Pending[]>();
+  /** Settled sessions still in the byHosts lists. */
+  private settledInLists = 0;
   /**
    * Sessions ended with nothing left open, in the order they got there (about the order of
    * their last packets): each trace second, settled from the front up to the first that has
@@ -82,7 +85,7 @@ export class SessionSettler implements SessionLifecycle {
   }
 
   started(session: SessionRecord): void {
-    const pending: Pending = { session, ended: false, open: 0, waited: [], lookalikes: [], queued: false };
+    const pending: Pending = { session, ended: false, open: 0, waited: [], lookalikes: [], queued: false, settled: false };
     this.pending.set(session.id, pending);
     const key = hostPair(session.connection);
     const list = this.byHosts.get(key);
@@ -110,7 +113,7 @@ export class SessionSettler implements SessionLifecycle {
     const candidates = this.byHosts.get(hostPair(connection));
     if (candidates === undefined) return;
     for (const pending of candidates) {
-      if (!looksLikeDataOf(connection, pending.session.connection)) continue;
+      if (pending.settled || !looksLikeDataOf(connection, pending.session.connection)) continue;
       pending.lookalikes.push(connection);
       this.wait(pending, connection);
       return;
@@ -172,6 +175,15 @@ export class SessionSettler implements SessionLifecycle {
     this.held = [];
   }
 
+  private compactHostLists(): void {
+    for (const [key, list] of this.byHosts) {
+      const live = list.filter((pending) => !pending.settled);
+      if (live.length === 0) this.byHosts.delete(key);
+      else this.byHosts.set(key, live);
+    }
+    this.settledInLists = 0;
+  }
+
   private wait(pending: Pending, connection: Connection): void {
     if (this.waiting.has(connection.id)) return;
     this.waiting.set(connection.id, pending);
@@ -189,10 +201,13 @@ export class SessionSettler implements SessionLifecycle {
     const { session } = pending;
     this.pending.delete(session.id);
     for (const connection of pending.waited) this.waiting.delete(connection.id);
+    pending.settled = true;
+    // Out of its hosts' list lazily: the list is compacted once most of it has settled, so
+    // that hosts with thousands of sessions at once (a NATed client) cost no search each time.
     const key = hostPair(session.connection);
     const list = this.byHosts.get(key)!;
-    list.splice(list.indexOf(pending), 1);
-    if (list.length === 0) this.byHosts.delete(key);
+    if (++this.settledInLists > 64 && this.settledInLists * 2 > this.pending.size) this.compactHostLists();
+    else if (list.length === 1) this.byHosts.delete(key);
     this.hooks.settle(session, pending.lookalikes);
   }
 }

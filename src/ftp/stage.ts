@@ -47,8 +47,8 @@ export class FtpStage {
   readonly linker: DataChannelLinker;
   /** Sessions started so far (ids are 1-based, in order of appearance). */
   private started = 0;
-  /** Connections that are FTP control sessions; weak, as settled sessions are let go. */
-  private readonly controls = new WeakSet<Connection>();
+  /** Connections that are FTP control sessions, and why; weak, as settled sessions are let go. */
+  private readonly controls = new WeakMap<Connection, FtpEvidence>();
   private readonly controlPorts: ReadonlySet<number>;
   /** Listed commands in sessions not yet released. */
   private heldCommands = 0;
@@ -76,6 +76,16 @@ export class FtpStage {
   /** The connection carries an FTP control session. */
   isControl(connection: Connection): boolean {
     return this.controls.has(connection);
+  }
+
+  /**
+   * What the connection is to FTP, as the connection list says it: 'ftp-control:' and the
+   * evidence, 'ftp-data:setup' for a claimed data connection, or null.
+   */
+  serviceOf(connection: Connection): string | null {
+    const evidence = this.controls.get(connection);
+    if (evidence !== undefined) return `ftp-control:${evidence}`;
+    return this.linker.isClaimed(connection) ? 'ftp-data:setup' : null;
   }
 
   /**
@@ -117,7 +127,7 @@ export class FtpStage {
 
   private startSession(connection: Connection, evidence: FtpEvidence, fallback: ConnectionObserver | null): ConnectionObserver {
     const session = new FtpSession(++this.started, connection, evidence, this.hooks);
-    this.controls.add(connection);
+    this.controls.set(connection, evidence);
     this.options.lifecycle.started(session.record);
     return new SessionObserver(session, fallback);
   }

@@ -2,7 +2,7 @@ import type { Analysis, CaptureReport, CommandReport, ConnectionReport, ReplyRep
 import type { Finding } from '../findings.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
-import { filePaths, sessionTexts, type FilePaths } from './session-texts.js';
+import { filePaths, sessionTexts, type FilePaths, type ReportTexts } from './session-texts.js';
 
 /**
  * Plain objects with stable field names (the JSON contract). A frame is always the
@@ -342,7 +342,16 @@ export function renderJson(analysis: Analysis): string {
 
 /** The JSON document of an analysis that holds its sessions (see renderJsonDocument). */
 export function renderJsonChunks(analysis: Analysis): Generator<string> {
-  return renderJsonDocument(analysis, sessionTexts(analysis, sessionElementText));
+  const files = filePaths(analysis);
+  return renderJsonDocument(analysis, {
+    sessions: sessionTexts(analysis, sessionElementText),
+    connections: lazyMap(analysis.connections, (connection) => connectionElementText(connection, files)),
+  });
+}
+
+/** A connection's element of the document's `connections` list, led by its separator (see sessionElementText). */
+export function connectionElementText(connection: ConnectionReport, files: FilePaths): string {
+  return `${ELEMENT_SEPARATOR}${connectionText(connection, files)}`;
 }
 
 /** What goes before each element of a top-level list. */
@@ -362,18 +371,19 @@ export function sessionElementText(session: SessionReport, findings: readonly Fi
  * would otherwise hold the whole document and its text at once. Compact, with a line
  * break before each top-level member and each element of a top-level list, so the text
  * stays greppable and a session is one line (pipe to `jq .` to read it indented).
- * `sessions` gives the sessions' sessionElementText() in id order, one or several
- * consecutive ones a piece: made from the analysis, or kept (as UTF-8) since they settled.
+ * `texts` gives the sessions' sessionElementText() and the connections'
+ * connectionElementText() in id order, one or several consecutive ones a piece: made from
+ * the analysis, or kept (as UTF-8) since they settled or the TCP table let them go.
  */
-export function* renderJsonDocument<Text extends string | Uint8Array>(analysis: Analysis, sessions: Iterable<Text>): Generator<string | Text> {
+export function* renderJsonDocument<Text extends string | Uint8Array>(analysis: Analysis, texts: ReportTexts<Text>): Generator<string | Text> {
   const files = filePaths(analysis);
   // A list member gives the JSON text of its elements, one at a time; 'elements', with their separators.
   const members: [string, () => unknown | Iterable<string | Text>, 'value' | 'list' | 'elements'][] = [
     ['capture', () => captureJson(analysis.capture), 'value'],
     ['decode', () => analysis.decode, 'value'],
     ['connectionsTotal', () => analysis.connectionsTotal, 'value'],
-    ['connections', () => lazyMap(analysis.connections, (connection) => connectionText(connection, files)), 'list'],
-    ['sessions', () => sessions, 'elements'],
+    ['connections', () => texts.connections, 'elements'],
+    ['sessions', () => texts.sessions, 'elements'],
     ['helper', () => analysis.helper, 'value'],
     ['findings', () => lazyMap(analysis.findings, (finding) => findingText(finding, files)), 'list'],
     ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), 'value'],
@@ -413,7 +423,16 @@ export function renderNdjson(analysis: Analysis): string {
 
 /** The ndjson lines of an analysis that holds its sessions (see renderNdjsonRecords). */
 export function renderNdjsonLines(analysis: Analysis): Generator<string> {
-  return renderNdjsonRecords(analysis, sessionTexts(analysis, ndjsonSessionText));
+  const files = filePaths(analysis);
+  return renderNdjsonRecords(analysis, {
+    sessions: sessionTexts(analysis, ndjsonSessionText),
+    connections: lazyMap(analysis.connections, (connection) => ndjsonConnectionText(connection, files)),
+  });
+}
+
+/** A connection's ndjson line. */
+export function ndjsonConnectionText(connection: ConnectionReport, files: FilePaths): string {
+  return typedLine('connection', connectionText(connection, files));
 }
 
 /** A session's ndjson lines: its record, then a line per transfer. */
@@ -424,11 +443,11 @@ export function ndjsonSessionText(session: SessionReport, findings: readonly Fin
 }
 
 /** The ndjson lines, `sessions` giving the sessions' ndjsonSessionText() in id order, one or several a piece. */
-export function* renderNdjsonRecords<Text extends string | Uint8Array>(analysis: Analysis, sessions: Iterable<Text>): Generator<string | Text> {
+export function* renderNdjsonRecords<Text extends string | Uint8Array>(analysis: Analysis, texts: ReportTexts<Text>): Generator<string | Text> {
   const files = filePaths(analysis);
   yield typedLine('capture', JSON.stringify({ ...captureJson(analysis.capture), decode: analysis.decode }));
-  for (const connection of analysis.connections) yield typedLine('connection', connectionText(connection, files));
-  yield* sessions;
+  yield* texts.connections;
+  yield* texts.sessions;
   if (analysis.helper) yield typedLine('helper', JSON.stringify(analysis.helper));
   for (const finding of analysis.findings) yield typedLine('finding', findingText(finding, files));
   for (const error of analysis.errors) yield typedLine('error', JSON.stringify({ file: error.file, offset: error.offset, message: error.what }));

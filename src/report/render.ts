@@ -4,7 +4,7 @@
  * analysing, so a run imports only the module its format needs.
  */
 import type { Analysis } from '../analysis.js';
-import type { SessionText } from './session-texts.js';
+import type { ConnectionText, ReportTexts, SessionText } from './session-texts.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -41,21 +41,23 @@ export type SessionFormat = Exclude<Format, 'table'>;
  */
 export interface SessionRenderer {
   sessionText: SessionText;
-  render(analysis: Analysis, sessionTexts: Iterable<Uint8Array>): Iterable<string | Uint8Array>;
+  /** A listed connection's text; null for a format that lists no connections (zeek's ftp.log). */
+  connectionText: ConnectionText | null;
+  render(analysis: Analysis, texts: ReportTexts<Uint8Array>): Iterable<string | Uint8Array>;
 }
 
 const SESSION_LOADERS = {
   json: async () => {
-    const { renderJsonDocument, sessionElementText } = await import('./json.js');
-    return { sessionText: sessionElementText, render: renderJsonDocument };
+    const { renderJsonDocument, sessionElementText, connectionElementText } = await import('./json.js');
+    return { sessionText: sessionElementText, connectionText: connectionElementText, render: renderJsonDocument };
   },
   ndjson: async () => {
-    const { renderNdjsonRecords, ndjsonSessionText } = await import('./json.js');
-    return { sessionText: ndjsonSessionText, render: renderNdjsonRecords };
+    const { renderNdjsonRecords, ndjsonSessionText, ndjsonConnectionText } = await import('./json.js');
+    return { sessionText: ndjsonSessionText, connectionText: ndjsonConnectionText, render: renderNdjsonRecords };
   },
   zeek: async () => {
     const { renderZeekLog, zeekSessionText } = await import('./zeek.js');
-    return { sessionText: zeekSessionText, render: (_analysis, sessionTexts) => renderZeekLog(sessionTexts) };
+    return { sessionText: zeekSessionText, connectionText: null, render: (_analysis, texts) => renderZeekLog(texts.sessions) };
   },
 } satisfies Record<SessionFormat, () => Promise<SessionRenderer>>;
 

@@ -3,7 +3,7 @@
  * zeek renderers need to write sessions either from an analysis that holds them all or
  * from texts made as each session settled (src/report/spool.ts keeps those).
  */
-import type { Analysis, SessionReport } from '../analysis.js';
+import type { Analysis, ConnectionReport, SessionReport } from '../analysis.js';
 import type { Finding } from '../findings.js';
 
 /**
@@ -16,6 +16,19 @@ export type FilePaths = readonly string[];
 
 /** A session's text in one format: `findings` are the session's own, in Analysis.findings order. */
 export type SessionText = (session: SessionReport, findings: readonly Finding[], files: FilePaths) => string;
+
+/** A listed connection's text in one format. */
+export type ConnectionText = (connection: ConnectionReport, files: FilePaths) => string;
+
+/**
+ * The texts a renderer puts around the rest of the report, each list in id order, one or
+ * several consecutive texts a piece: made from an analysis that holds its sessions and
+ * connections, or kept since each settled (sessions) or the TCP table let it go (connections).
+ */
+export interface ReportTexts<Text extends string | Uint8Array> {
+  sessions: Iterable<Text>;
+  connections: Iterable<Text>;
+}
 
 export function filePaths(analysis: Analysis): FilePaths {
   return analysis.capture.files.map((file) => file.path);

@@ -286,6 +286,21 @@ function serverByPort(srcPort: number, dstPort: number): 0 | 1 | 2 {
 
 const DIRECTION_NAMES = ['client→server', 'server→client'] as const;
 
+/** What a consumer hears of every connection, watched or count-only. */
+export interface TableHooks {
+  /**
+   * The connection ended, after its observer's end(): a consumer that waits for connections
+   * it does not watch (an FTP session for its data connections) learns of them here.
+   */
+  ended?(connection: Connection): void;
+  /**
+   * The table let go of the connection (its closed timeout passed, it was evicted or its
+   * ports reused, or the trace ended): nothing about it changes any more, not even the
+   * counts that late segments of an ended connection update.
+   */
+  released?(connection: Connection): void;
+}
+
 export class ConnectionTable {
   readonly findings: Finding[] = [];
   readonly stats: TcpTableStats;
@@ -307,15 +322,10 @@ export class ConnectionTable {
   private readonly segment: Segment;
   private readonly noPayload = new Uint8Array(0);
 
-  /**
-   * `ended` hears of every connection's end, watched or count-only, after its observer's
-   * end(): a consumer that waits for connections it does not watch (an FTP session for its
-   * data connections) learns of them here.
-   */
   constructor(
     private readonly factory: ObserverFactory,
     options?: TcpOptions,
-    private readonly ended: ((connection: Connection) => void) | null = null,
+    private readonly hooks: TableHooks = {},
   ) {
     this.options = resolveTcpOptions(options);
     this.stats = {
@@ -405,6 +415,7 @@ export class ConnectionTable {
     for (const flow of flows) {
       if (flow.state !== FlowState.Ended) this.endFlow(flow, this.endAsSeen(flow, 'open'));
     }
+    if (this.hooks.released) for (const flow of flows) this.hooks.released(flow.conn);
     this.buckets.clear();
     this.openHead = this.openTail = this.closedHead = this.closedTail = null;
     this.stats.live = 0;
@@ -597,7 +608,7 @@ export class ConnectionTable {
     flow.halves[1].release();
     flow.buffered = false;
     if (observer !== null && observer.end !== undefined) observer.end(conn);
-    if (this.ended !== null) this.ended(conn);
+    this.hooks.ended?.(conn);
     // Nobody watches an ended connection; letting go of the observer lets go of what its
     // closures hold (a whole FTP session's records), while the connection itself may stay listed.
     conn.observer = null;
@@ -947,6 +958,7 @@ export class ConnectionTable {
     flow.bucketNext = null;
     this.unlink(flow);
     this.stats.live--;
+    this.hooks.released?.(flow.conn);
   }
 
   private touch(flow: Flow): void {

@@ -1,6 +1,6 @@
 /**
- * A format in two parts (render.ts's SessionRenderer): each session's text made alone,
- * kept in a spool in whatever order sessions settle, and the rest of the report written
+ * A format in two parts (render.ts's SessionRenderer): each session's and each connection's
+ * text made alone, kept in a spool in whatever order they come, and the rest of the report written
  * around them (one text a piece, or the spool's runs of several), is the report of the
  * whole analysis, byte for byte. Sessions are handed
  * over here in shuffled and reversed orders, as settling early will hand them.
@@ -40,8 +40,13 @@ async function fromSpool(format: SessionFormat, analysis: Analysis, order: reado
     const session = analysis.sessions[index]!;
     spool.add(session.id, renderer.sessionText(session, findings.get(session.id) ?? [], files));
   }
-  // As analyze() returns it when given onSession: no sessions of its own.
-  const report = renderer.render({ ...analysis, sessions: [] }, pieces === 'texts' ? spool.texts() : spool.runs());
+  // Connections come as the TCP table lets them go: here, last first.
+  const connections = new TextSpool({ budgetBytes });
+  spools.push(connections);
+  if (renderer.connectionText) for (const connection of [...analysis.connections].reverse()) connections.add(connection.id, renderer.connectionText(connection, files));
+  // As analyze() returns it when given onSession and onConnection: no sessions or connections of its own.
+  const read = (kept: TextSpool) => (pieces === 'texts' ? kept.texts() : kept.runs());
+  const report = renderer.render({ ...analysis, sessions: [], connections: [] }, { sessions: read(spool), connections: read(connections) });
   const text = Buffer.concat([...report].map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece))).toString('utf8');
   return format === 'zeek' ? text.replace(/^#(open|close)\t.*$/gm, `#$1\t2024-05-06-07-08-09`) : text;
 }

@@ -105,6 +105,32 @@ describe('TextSpool', () => {
     }
   });
 
+  it('reading into two buffers in turn gives the same bytes to a reader that takes each piece before the next', () => {
+    const random = seededRandom(9);
+    // About 6 MiB in the file, so that reads of up to 1 MiB go around both buffers several times.
+    const texts = Array.from({ length: 20000 }, (_, index) => `${index + 1}:${'x'.repeat(Math.floor(random() * 600))}ü\n`);
+    const order = texts.map((_, index) => index).sort(() => random() - 0.5);
+    const spool = new TextSpool({ directory: dir, budgetBytes: 0 });
+    try {
+      for (const index of order) spool.add(index + 1, texts[index]!);
+      const expected = Buffer.from(texts.join(''));
+      // Copied as each comes, as the report writer does (batched, or written and waited for).
+      // (Buffer.equals: a failed toEqual would diff megabytes byte by byte.)
+      const copied = (views: Iterable<Uint8Array>): Buffer => {
+        const copies: Buffer[] = [];
+        for (const view of views) copies.push(Buffer.from(view));
+        return Buffer.concat(copies);
+      };
+      expect(copied(spool.texts(true)).equals(expected)).toBe(true);
+      expect(copied(spool.runs(true)).equals(expected)).toBe(true);
+      // Kept without copying, the views of the reused buffers are written over: that reader must not ask for reuse.
+      expect(Buffer.concat([...spool.runs(true)]).equals(expected)).toBe(false);
+      expect(Buffer.concat([...spool.runs(false)]).equals(expected)).toBe(true);
+    } finally {
+      spool.close();
+    }
+  });
+
   it('joins texts that lie next to each other into runs, and only those', () => {
     const texts = Array.from({ length: 3000 }, (_, index) => `${index + 1}:${'ü'.repeat(index % 700)}\n`);
     const joined = Buffer.from(texts.join(''));
