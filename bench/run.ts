@@ -3,8 +3,8 @@
  * on the same generated traces in one run, with MB/s, frames/s, peak RSS and the ratios
  * the speed targets are stated in. Traces are made once in os.tmpdir() (bench/traces.ts).
  *
- *   npm run bench              # bulk 200 MB, 1M small-packet frames, mixed 200 MB
- *   npm run bench -- --big     # also a 2 GB bulk trace (memory must stay flat)
+ *   npm run bench              # bulk 200 MB, 1M small-packet frames, mixed 200 MB, 1M long frames
+ *   npm run bench -- --big     # also a 2 GB bulk trace and 4M long frames (memory must stay flat)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, openSync, statSync } from 'node:fs';
@@ -106,15 +106,16 @@ function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
   const tshark = withTshark
     ? run('tshark', ['-r', path, '-Y', 'ftp', '-T', 'fields', '-e', 'ftp.request.command', '-e', 'ftp.passive.port'])
     : null;
-  return { trace: `${kind} ${size}${kind === 'small' ? 'M frames' : ' MB'}`, mb, frames: walks[0]!.frames, walk, walkProcess, steady: steadySeconds, ftpcap, stdin, gzip, tshark };
+  return { trace: `${kind} ${size}${kind === 'small' || kind === 'long' ? 'M frames' : ' MB'}`, mb, frames: walks[0]!.frames, walk, walkProcess, steady: steadySeconds, ftpcap, stdin, gzip, tshark };
 }
 
 function main(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const big = process.argv.includes('--big');
   const tshark = hasTshark();
-  const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark), benchTrace('mixed', 200, tshark)];
-  if (big) rows.push(benchTrace('bulk', 2000, false));
+  // long: the small trace's sessions spread over 17 minutes (4M frames: 70), so that they end and settle as it goes.
+  const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark), benchTrace('mixed', 200, tshark), benchTrace('long', 1, false)];
+  if (big) rows.push(benchTrace('bulk', 2000, false), benchTrace('long', 4, false));
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; best of ${RUNS}`);
   console.log('| trace | MB | frames | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | walk MB/s (process) | ftpcap / walk (process) | steady MB/s | walk MB/s (in-process) | steady / walk | stdin MB/s | .gz MB/s | gunzip alone MB/s | .gz / gunzip | tshark MB/s | ftpcap / tshark |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
