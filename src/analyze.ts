@@ -74,7 +74,8 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   let connectionsTotal = 0;
   const helper = options.helper ? new HelperStage(options.helper) : null;
   const helperReporter = helper ? new HelperReporter(helper) : null;
-  // The trace's clock as the settler last saw it (whole seconds suffice: it waits minutes).
+  // The trace's clock for the settler: the latest whole second seen (captures are not always
+  // in time order; whole seconds suffice, as it waits minutes).
   let clock = -Infinity;
   const settler = new SessionSettler({
     canSettle: (session, now) => helperReporter?.canSettle(session, now) ?? true,
@@ -89,8 +90,9 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   });
   const reports = new SessionReports(ftp, helperReporter, options.onSession ?? null);
 
-  // Every connection gets an end-only observer (count-only), so the table reports its close;
-  // the sniffer watches first bytes and falls back to it for anything not FTP.
+  // A connection no stage watches gets an empty observer (count-only); the sniffer watches
+  // first bytes and falls back to it for anything not FTP. The table's hooks hear of every
+  // connection's end and release, watched or not.
   const countOnly: ConnectionObserver = {};
   const table = new ConnectionTable((connection) => {
     connectionsTotal++;
@@ -111,7 +113,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   });
 
   const onFrame = (frame: Frame): void => {
-    if (frame.tsSec !== clock) {
+    if (frame.tsSec > clock) {
       clock = frame.tsSec;
       settler.tick(clock);
     }

@@ -2,7 +2,7 @@ import type { Analysis, CaptureReport, CommandReport, ConnectionReport, ReplyRep
 import type { Finding } from '../findings.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
-import { filePaths, sessionTexts, type FilePaths, type ReportTexts } from './session-texts.js';
+import { analysisTexts, filePaths, lazyMap, type FilePaths, type ReportTexts } from './session-texts.js';
 
 /**
  * Plain objects with stable field names (the JSON contract). A frame is always the
@@ -342,11 +342,7 @@ export function renderJson(analysis: Analysis): string {
 
 /** The JSON document of an analysis that holds its sessions (see renderJsonDocument). */
 export function renderJsonChunks(analysis: Analysis): Generator<string> {
-  const files = filePaths(analysis);
-  return renderJsonDocument(analysis, {
-    sessions: sessionTexts(analysis, sessionElementText),
-    connections: lazyMap(analysis.connections, (connection) => connectionElementText(connection, files)),
-  });
+  return renderJsonDocument(analysis, analysisTexts(analysis, sessionElementText, connectionElementText));
 }
 
 /** A connection's element of the document's `connections` list, led by its separator (see sessionElementText). */
@@ -412,10 +408,6 @@ export function* renderJsonDocument<Text extends string | Uint8Array>(analysis: 
   yield '}\n';
 }
 
-function* lazyMap<T, U>(items: readonly T[], map: (item: T) => U): Generator<U> {
-  for (const item of items) yield map(item);
-}
-
 /** One JSON object per line, each with a `type`, for jq and log pipelines; produced a line at a time. */
 export function renderNdjson(analysis: Analysis): string {
   return [...renderNdjsonLines(analysis)].join('');
@@ -423,11 +415,7 @@ export function renderNdjson(analysis: Analysis): string {
 
 /** The ndjson lines of an analysis that holds its sessions (see renderNdjsonRecords). */
 export function renderNdjsonLines(analysis: Analysis): Generator<string> {
-  const files = filePaths(analysis);
-  return renderNdjsonRecords(analysis, {
-    sessions: sessionTexts(analysis, ndjsonSessionText),
-    connections: lazyMap(analysis.connections, (connection) => ndjsonConnectionText(connection, files)),
-  });
+  return renderNdjsonRecords(analysis, analysisTexts(analysis, ndjsonSessionText, ndjsonConnectionText));
 }
 
 /** A connection's ndjson line. */

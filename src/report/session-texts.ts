@@ -52,3 +52,14 @@ export function* sessionTexts(analysis: Analysis, text: SessionText): Generator<
   const findings = findingsBySession(analysis);
   for (const session of analysis.sessions) yield text(session, findings.get(session.id) ?? [], files);
 }
+
+/** The texts of the sessions and connections an analysis holds, made one at a time as they are read. */
+export function analysisTexts(analysis: Analysis, sessionText: SessionText, connectionText: ConnectionText): ReportTexts<string> {
+  const files = filePaths(analysis);
+  return { sessions: sessionTexts(analysis, sessionText), connections: lazyMap(analysis.connections, (connection) => connectionText(connection, files)) };
+}
+
+/** The items mapped one at a time, as they are read. */
+export function* lazyMap<T, U>(items: readonly T[], map: (item: T) => U): Generator<U> {
+  for (const item of items) yield map(item);
+}
