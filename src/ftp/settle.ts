@@ -226,7 +226,7 @@ function hostPair(connection: Connection): string {
 }
 
 /** Between the two hosts of a control session, while the session lived (or soon after). */
-export function looksLikeDataOf(connection: Connection, control: Connection): boolean {
+function looksLikeDataOf(connection: Connection, control: Connection): boolean {
   if (connection === control || connection.client.address === connection.server.address) return false;
   return connection.firstTime >= control.firstTime && connection.firstTime <= control.lastTime + DATA_AFTER_SESSION_SECONDS;
 }

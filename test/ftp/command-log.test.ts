@@ -103,6 +103,27 @@ describe('CommandStore', () => {
   });
 });
 
+describe('CommandLog.release', () => {
+  it('gives its rows back: sessions that come and go reuse the same pages, and a released log cannot be read', () => {
+    const store = new CommandStore();
+    for (let round = 0; round < 50; round++) {
+      // 300 sessions of 20 commands alive at once, then reported and released.
+      const logs = Array.from({ length: 300 }, () => new CommandLog(store));
+      for (let i = 0; i < 20; i++) {
+        for (const [which, log] of logs.entries()) {
+          const command = answered('NOOP', '', 100 * i + which + 1, 200, 'ok');
+          log.fold(log.push(command), command);
+        }
+      }
+      expect([...logs[7]!].map((command) => command.frame)).toEqual(Array.from({ length: 20 }, (_, i) => 100 * i + 8));
+      for (const log of logs) log.release();
+      expect(() => logs[0]!.at(0)).toThrow(/released/);
+    }
+    // 300 × 24 rows (blocks of 8) fit in two pages of 4096, however many rounds came.
+    expect(store.capacity).toBe(2 * 4096);
+  });
+});
+
 describe('StringPool', () => {
   // Which string object comes back cannot be seen from JavaScript (equal strings are ===),
   // so what is checked is what the pool keeps: bounded in count and length.

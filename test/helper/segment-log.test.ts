@@ -138,3 +138,23 @@ describe('SegmentStore queries match a scan over every record', () => {
     expect(first.repliedAfter(2)).toBe(false);
   });
 });
+
+describe('SegmentStore.release', () => {
+  it('lets a page go once every trace with records in it is released, and keeps the others answering', () => {
+    const store = new SegmentStore();
+    const traces = Array.from({ length: 40 }, () => store.addTrace());
+    // 40 traces interleaved over about six pages of 16384 records.
+    for (let n = 0; n < 100_000; n++) store.append(traces[n % 40]!, 0, n + 1, n, n, 0, null);
+    const pages = store.pagesHeld;
+    expect(pages).toBe(Math.ceil(100_000 / 16384));
+    // Half the traces released: every page still holds records of the others.
+    for (const trace of traces.slice(0, 20)) store.release(trace);
+    expect(store.pagesHeld).toBe(pages);
+    const kept = store.traceRecords(traces[25]!);
+    expect(kept.end - kept.start).toBe(2500);
+    expect(store.frameOf(kept.records[kept.end - 1]!)).toBe(99_986);
+    // All released: only the page being filled stays.
+    for (const trace of traces.slice(20)) store.release(trace);
+    expect(store.pagesHeld).toBe(1);
+  });
+});
