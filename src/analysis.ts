@@ -161,47 +161,63 @@ export interface HelperVerdictReport {
   rejected: boolean;
 }
 
+export interface ExpectationReport {
+  fileIndex: number;
+  frame: number;
+  session: number | null;
+  src: string;
+  dst: string;
+  dport: number;
+  state: string;
+  usedBy: number | null;
+  /** nf_nat_ftp found the port taken and picked a random one; dport is the announced port. */
+  portRandom: boolean;
+}
+
+/** A predicted nf_nat_ftp rewrite (with --nat). */
+export interface RewriteReport {
+  fileIndex: number;
+  frame: number;
+  session: number | null;
+  direction: 'client' | 'server';
+  original: string;
+  rewritten: string;
+  delta: number;
+  shiftAfter: number;
+  portCertain: boolean;
+}
+
+/** A packet the helper dropped; `inferred` when the capture cannot show the packet itself (dropped on the sender's host). */
+export interface DropReport {
+  fileIndex: number;
+  frame: number;
+  session: number | null;
+  /** partial-match, expectation-clash, silent-reply (inferred), merged-after-drop (inferred). */
+  reason: 'partial-match' | 'expectation-clash' | 'silent-reply' | 'merged-after-drop';
+  message: string;
+  retransmissions: number[];
+  inferred: boolean;
+}
+
+export interface IgnoredReport {
+  fileIndex: number;
+  frame: number;
+  session: number | null;
+  reason: string;
+  message: string;
+}
+
+/** The helper model's report. Its members are in the order the JSON report writes them. */
 export interface HelperReport {
   ports: number[];
   loose: boolean;
   kernel: string;
-  expectations: {
-    fileIndex: number;
-    frame: number;
-    session: number | null;
-    src: string;
-    dst: string;
-    dport: number;
-    state: string;
-    usedBy: number | null;
-    /** nf_nat_ftp found the port taken and picked a random one; dport is the announced port. */
-    portRandom: boolean;
-  }[];
+  expectations: ExpectationReport[];
   /** Predicted nf_nat_ftp rewrites (with --nat). */
-  rewrites: {
-    fileIndex: number;
-    frame: number;
-    session: number | null;
-    direction: 'client' | 'server';
-    original: string;
-    rewritten: string;
-    delta: number;
-    shiftAfter: number;
-    portCertain: boolean;
-  }[];
+  rewrites: RewriteReport[];
   nat: { private: string; public: string }[];
-  /** Packets the helper dropped; `inferred` when the capture cannot show the packet itself (dropped on the sender's host). */
-  drops: {
-    fileIndex: number;
-    frame: number;
-    session: number | null;
-    /** partial-match, expectation-clash, silent-reply (inferred), merged-after-drop (inferred). */
-    reason: 'partial-match' | 'expectation-clash' | 'silent-reply' | 'merged-after-drop';
-    message: string;
-    retransmissions: number[];
-    inferred: boolean;
-  }[];
-  ignored: { fileIndex: number; frame: number; session: number | null; reason: string; message: string }[];
+  drops: DropReport[];
+  ignored: IgnoredReport[];
 }
 
 export interface SessionReport {

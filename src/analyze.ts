@@ -20,6 +20,7 @@ import { HelperReporter } from './helper/report.js';
 import { SessionReports, type SessionSink } from './session-reports.js';
 import { HelperStage, type HelperOptions } from './helper/stage.js';
 import { ConnectionTable } from './tcp/table.js';
+import { FindingSection, MemoryLists, type TraceLists } from './trace-lists.js';
 import type { Connection, ConnectionObserver } from './tcp/types.js';
 import {
   MAX_LISTED_CONNECTIONS,
@@ -62,6 +63,13 @@ export interface AnalyzeOptions {
    * Infinity keeps every session until the end of the trace (tests compare the two).
    */
   settleAfterSeconds?: number;
+  /**
+   * Takes the trace-wide lists (findings; the helper's expectations, rewrites, drops and
+   * ignored setups) in parts as they become final, with the keys that order them
+   * (src/trace-lists.ts). Given, Analysis.findings and the helper report's lists are left
+   * empty: a long trace then keeps none of them.
+   */
+  lists?: TraceLists;
 }
 
 export type { SessionSink };
@@ -72,8 +80,10 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   const connections: ConnectionReport[] = [];
   const onConnection = options.onConnection ?? ((report: ConnectionReport) => connections.push(report));
   let connectionsTotal = 0;
+  const memory = options.lists ? null : new MemoryLists();
+  const lists = options.lists ?? memory!;
   const helper = options.helper ? new HelperStage(options.helper) : null;
-  const helperReporter = helper ? new HelperReporter(helper) : null;
+  const helperReporter = helper ? new HelperReporter(helper, lists) : null;
   // The trace's clock for the settler: the latest whole second seen (captures are not always
   // in time order; whole seconds suffice, as it waits minutes).
   let clock = -Infinity;
@@ -88,7 +98,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     maxListedCommands: options.maxListedCommands,
     lifecycle: settler,
   });
-  const reports = new SessionReports(ftp, helperReporter, options.onSession ?? null);
+  const reports = new SessionReports(ftp, helperReporter, options.onSession ?? null, lists);
 
   // A connection no stage watches gets an empty observer (count-only); the sniffer watches
   // first bytes and falls back to it for anything not FTP. The table's hooks hear of every
@@ -133,7 +143,13 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
   }
   settler.finish();
   const helperSummary = helperReporter ? helperReporter.report() : null;
-  const findings = reports.findings([...decodeFindings(decodeStats), ...table.findings]);
+  lists.findings.add(FindingSection.Trace, 0, [...decodeFindings(decodeStats), ...table.findings]);
+  if (memory !== null && helperSummary !== null) {
+    helperSummary.expectations = memory.expectations.items();
+    helperSummary.rewrites = memory.rewrites.items();
+    helperSummary.drops = memory.drops.items();
+    helperSummary.ignored = memory.ignored.items();
+  }
 
   return {
     capture,
@@ -142,7 +158,7 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     connectionsTotal,
     sessions: reports.sessions(),
     helper: helperSummary,
-    findings,
+    findings: memory?.findings.items() ?? [],
     errors: summary.errors as CaptureError[],
   };
 }

@@ -3,9 +3,10 @@
  * (see ftp/settle.ts): each gets its linkage findings and helper verdicts, goes to the
  * caller's sink (or is kept, for an in-memory Analysis), and is let go by the stages.
  *
- * The findings list keeps the order it has always had, whatever order sessions settle in:
- * the stages' findings as they came, then linkage findings by session, then look-alike data
- * connections by connection, then the helper's verdict findings by session.
+ * Findings go to the trace-wide list (src/trace-lists.ts), which keeps the order it has
+ * always had whatever order sessions settle in: the stages' findings as they came, then
+ * linkage findings by session, then look-alike data connections by connection, then the
+ * helper's verdict findings by session.
  */
 import type { SessionReport } from './analysis.js';
 import type { Finding } from './findings.js';
@@ -14,17 +15,15 @@ import { lookalikeFinding, sessionLinkageFindings, sessionReport } from './ftp/s
 import type { FtpStage } from './ftp/stage.js';
 import { verdictReport, type HelperReporter } from './helper/report.js';
 import type { Connection } from './tcp/types.js';
+import { FindingSection, type TraceLists } from './trace-lists.js';
 
 export type SessionSink = (session: SessionReport, findings: readonly Finding[]) => void;
 
 export class SessionReports {
-  /** The stages' findings, in the order they came. */
-  private readonly stageFindings: Finding[] = [];
+  /** The stages' findings so far: the next one's key in its section. */
+  private stageFindings = 0;
   /** Stage findings of sessions not yet settled, by session id. */
   private readonly liveFindings = new Map<number, Finding[]>();
-  private readonly linkage = new Map<number, Finding[]>();
-  private readonly lookalikes: Finding[] = [];
-  private readonly verdicts = new Map<number, Finding[]>();
   /** Reports kept when there is no sink, by session id. */
   private readonly kept: SessionReport[] = [];
 
@@ -32,11 +31,12 @@ export class SessionReports {
     private readonly ftp: FtpStage,
     private readonly helper: HelperReporter | null,
     private readonly sink: SessionSink | null,
+    private readonly lists: TraceLists,
   ) {}
 
   /** The stages' finding sink. */
   readonly finding = (finding: Finding): void => {
-    this.stageFindings.push(finding);
+    this.lists.findings.add(FindingSection.Stage, this.stageFindings++, [finding]);
     if (finding.session === undefined) return;
     const list = this.liveFindings.get(finding.session);
     if (list) list.push(finding);
@@ -56,9 +56,10 @@ export class SessionReports {
     }
     const verdictFindings: Finding[] = [];
     const verdicts = this.helper?.settle(session, now, (finding) => verdictFindings.push(finding)) ?? null;
-    if (linkage.length > 0) this.linkage.set(session.id, linkage);
-    this.lookalikes.push(...unlinked);
-    if (verdictFindings.length > 0) this.verdicts.set(session.id, verdictFindings);
+    const findings = this.lists.findings;
+    findings.add(FindingSection.Linkage, session.id, linkage);
+    for (const finding of unlinked) findings.add(FindingSection.Lookalike, finding.connection!, [finding]);
+    findings.add(FindingSection.Verdict, session.id, verdictFindings);
     const report = sessionReport(session, (transfer) => verdictReport(verdicts?.get(transfer) ?? null));
     this.ftp.linker.forgetSession(session);
     if (this.sink === null) {
@@ -74,22 +75,4 @@ export class SessionReports {
   sessions(): SessionReport[] {
     return this.kept.sort((a, b) => a.id - b.id);
   }
-
-  /** Every finding, in report order; `first` (decode, TCP table) go before all. */
-  findings(first: readonly Finding[]): Finding[] {
-    const all = [...first, ...this.stageFindings];
-    for (const id of sortedKeys(this.linkage)) all.push(...this.linkage.get(id)!);
-    all.push(...this.lookalikes.sort(byConnection));
-    for (const id of sortedKeys(this.verdicts)) all.push(...this.verdicts.get(id)!);
-    return all;
-  }
-}
-
-function sortedKeys(map: ReadonlyMap<number, unknown>): number[] {
-  return [...map.keys()].sort((a, b) => a - b);
-}
-
-/** Stable: look-alikes of one connection keep their order. */
-function byConnection(a: Finding, b: Finding): number {
-  return a.connection! - b.connection!;
 }

@@ -2,15 +2,18 @@
  * `ftpcap analyze` from the captures to the written report, shared by the CLI and the
  * steady-state benchmark (bench/steady.ts) so that both run the same path.
  *
- * For json, ndjson and zeek, each session's text is made when the session settles, and each
- * listed connection's when the TCP table lets it go, and kept in a spool (src/report/spool.ts),
+ * For json, ndjson and zeek, each session's text is made when the session settles, each
+ * listed connection's when the TCP table lets it go, and those of the findings and the
+ * helper's lists as their parts become final, and kept in spools (src/report/spool.ts),
  * within a memory budget and then on disk, until the rest of the report is known: a trace of
  * millions of short sessions does not hold them all.
  */
 import type { Analysis } from '../analysis.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { loadRenderer, loadSessionRenderer } from '../report/render.js';
+import { SpooledLists } from '../report/list-spool.js';
 import { TextSpool, type SpoolOptions } from '../report/spool.js';
+import { discardedLists } from '../trace-lists.js';
 import type { AnalyzeJob } from './args.js';
 import { writeAll, writesThrough } from './write.js';
 
@@ -39,28 +42,38 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
     return { analysis, write: (out, columns) => writeAll(out, render(analysis, columns)), close: () => {} };
   }
   const renderer = await loadSessionRenderer(job.format);
+  // The capture report names each file by the path given (see FilePaths), so these name them as the report will.
+  const files = job.paths;
   const sessions = new TextSpool(options.spool);
   const connections = new TextSpool(options.spool);
+  // A format without findings and the helper's lists (zeek) keeps nothing of them.
+  const lists = renderer.listTexts ? new SpooledLists(renderer.listTexts, files, options.spool) : null;
   const close = (): void => {
     sessions.close();
     connections.close();
+    lists?.close();
   };
   try {
-    // The capture report names each file by the path given (see FilePaths), so these name them as the report will.
-    const files = job.paths;
     const connectionText = renderer.connectionText;
     const analysis = await analyze(job.paths, {
       ...analyzeOptions,
       onSession: (session, findings) => sessions.add(session.id, renderer.sessionText(session, findings, files)),
       // A format without a connection list (zeek) keeps nothing of them.
       onConnection: connectionText ? (connection) => connections.add(connection.id, connectionText(connection, files)) : () => {},
+      lists: lists ?? discardedLists(),
     });
     return {
       analysis,
       write: (out) => {
         // Read back into the same buffers over and over when the writer is done with each piece before the next.
         const reuse = writesThrough(out);
-        return writeAll(out, renderer.render(analysis, { sessions: sessions.runs(reuse), connections: connections.runs(reuse) }));
+        const none: Uint8Array[] = [];
+        return writeAll(out, renderer.render(analysis, {
+          sessions: sessions.runs(reuse),
+          connections: connections.runs(reuse),
+          findings: lists?.findings.texts(reuse) ?? none,
+          helper: lists?.helperTexts(reuse) ?? { expectations: none, rewrites: none, drops: none, ignored: none },
+        }));
       },
       close,
     };

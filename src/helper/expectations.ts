@@ -13,8 +13,8 @@ export type ExpectationState = 'pending' | 'used' | 'replaced' | 'expired';
 export interface Expectation {
   /** Control connection (master) id. */
   master: number;
-  /** FTP session id, filled by the report stage. */
-  session?: number;
+  /** Registration number, from 0: the report lists expectations in this order. */
+  index: number;
   fileIndex: number;
   frame: number;
   time: number;
@@ -36,23 +36,28 @@ function key(src: string, dst: string, dport: number): string {
 }
 
 export class ExpectationTable {
-  /** Every expectation ever registered, in order (the report lists them). */
-  readonly all: Expectation[] = [];
+  /**
+   * Expectations registered and not yet taken by the report, by master, in registration
+   * order: the report takes a master's once they are final (take()), so a long trace does
+   * not keep every expectation it ever saw.
+   */
+  private readonly kept = new Map<number, Expectation[]>();
+  private registered = 0;
   private readonly live = new Map<string, Expectation>();
   private readonly byMaster = new Map<number, Expectation>();
   private lastExpiry = -Infinity;
 
   /**
-   * nf_ct_expect_related(): returns 'added', or 'clash' when another master holds the
-   * same tuple (-EBUSY: the helper drops the packet).
+   * nf_ct_expect_related(): returns the expectation added, or null on a clash, when another
+   * master holds the same tuple (-EBUSY: the helper drops the packet).
    */
-  register(candidate: Omit<Expectation, 'state' | 'usedBy' | 'replacedBy' | 'portRandom'>, natted = false): 'added' | 'clash' {
+  register(candidate: Omit<Expectation, 'index' | 'state' | 'usedBy' | 'replacedBy' | 'portRandom'>, natted = false): Expectation | null {
     this.expire(candidate.time);
     const tupleKey = key(candidate.src, candidate.dst, candidate.dport);
     const existing = this.live.get(tupleKey);
     const clash = existing !== undefined && existing.master !== candidate.master && !this.timedOut(existing, candidate.time);
     // Without NAT a clash drops the packet; nf_nat_ftp instead tries random ports above it.
-    if (clash && !natted) return 'clash';
+    if (clash && !natted) return null;
     const previous = this.byMaster.get(candidate.master);
     if (previous) {
       // Identical re-registration (a retransmitted PORT) or a newer setup: the old one goes.
@@ -60,11 +65,31 @@ export class ExpectationTable {
       previous.replacedBy = candidate.frame;
       if (!previous.portRandom) this.live.delete(key(previous.src, previous.dst, previous.dport));
     }
-    const expectation: Expectation = { ...candidate, state: 'pending', usedBy: null, replacedBy: null, portRandom: clash };
-    this.all.push(expectation);
+    const expectation: Expectation = { ...candidate, index: this.registered++, state: 'pending', usedBy: null, replacedBy: null, portRandom: clash };
+    const kept = this.kept.get(candidate.master);
+    if (kept) kept.push(expectation);
+    else this.kept.set(candidate.master, [expectation]);
     if (!clash) this.live.set(tupleKey, expectation);
     this.byMaster.set(candidate.master, expectation);
-    return 'added';
+    return expectation;
+  }
+
+  /**
+   * The master's expectations, in registration order, now that they are final (none pending
+   * that could still be used: see pendingFor), and forgotten here.
+   */
+  take(master: number): Expectation[] {
+    const kept = this.kept.get(master) ?? [];
+    this.kept.delete(master);
+    return kept;
+  }
+
+  /** Every expectation not taken yet, in registration order, and forgotten here. */
+  takeAll(): Expectation[] {
+    const all: Expectation[] = [];
+    for (const kept of this.kept.values()) all.push(...kept);
+    this.kept.clear();
+    return all.sort((a, b) => a.index - b.index);
   }
 
   /** Another master holds this tuple: nf_nat_ftp would pick a random port instead (§4). */
@@ -108,8 +133,8 @@ export class ExpectationTable {
 
   /** End of the trace: whatever timed out before it is expired, the rest stays pending. */
   finish(now: number): void {
-    for (const expectation of this.all) {
-      if (expectation.state === 'pending' && this.timedOut(expectation, now)) expectation.state = 'expired';
+    for (const kept of this.kept.values()) {
+      for (const expectation of kept) if (expectation.state === 'pending' && this.timedOut(expectation, now)) expectation.state = 'expired';
     }
   }
 

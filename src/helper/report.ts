@@ -3,9 +3,12 @@
  * shown it over time, the packets it dropped, the setups it ignored, and a verdict per
  * transfer with findings for every miss.
  */
-import type { HelperReport, HelperVerdictReport } from '../analysis.js';
+import type { DropReport, ExpectationReport, HelperReport, HelperVerdictReport, IgnoredReport, RewriteReport } from '../analysis.js';
 import type { Finding, FindingSink } from '../findings.js';
 import type { SessionRecord, TransferRecord } from '../ftp/model.js';
+import { DropSection, type TraceLists } from '../trace-lists.js';
+import type { Expectation } from './expectations.js';
+import type { NatRewrite } from './nat.js';
 import type { ControlTrace, HelperStage } from './stage.js';
 import { setupVerdict, transferVerdict, type HelperVerdict } from './verdict.js';
 
@@ -22,28 +25,26 @@ export function verdictReport(verdict: HelperVerdict | null): HelperVerdictRepor
   };
 }
 
-type Drop = HelperReport['drops'][number];
-type Ignored = HelperReport['ignored'][number];
-
 /**
  * The helper's part of the report. Each session's share (transfer verdicts, the setups the
- * helper ignored, the packets it dropped on the session's control connection) is made when
- * the session settles, so the session can be let go; the trace-wide lists are put together
- * at the end in the order they always had: the drops seen on each control connection in the
- * order the helper began watching them, then the inferred silent replies by session, then
- * the inferred merged segments by control connection; ignored setups by session.
+ * helper ignored, the packets it dropped on the session's control connection, the
+ * expectations and rewrites of that connection) is made when the session settles and goes
+ * to the trace-wide lists (src/trace-lists.ts), so the session can be let go; what no
+ * session took (control connections the FTP stage did not take) goes there at the end.
+ * The lists put the parts in the order they always had: drops seen on each control
+ * connection by connection, then the inferred silent replies by session, then the inferred
+ * merged segments by control connection; ignored setups by session; expectations and
+ * rewrites in the order they were made.
  */
 export class HelperReporter {
-  /** Control connection id → session id, for the lists' `session` members. */
-  private readonly sessionOf = new Map<number, number>();
-  /** By control connection id: the order in which the helper began watching them. */
-  private readonly dropped = new Map<number, Drop[]>();
-  private readonly merged = new Map<number, Drop[]>();
-  /** By session id. */
-  private readonly silent = new Map<number, Drop[]>();
-  private readonly ignored = new Map<number, Ignored[]>();
+  /** Rewrites taken from the stage and not yet reported, by control connection id, with their number. */
+  private readonly rewrites = new Map<number, { index: number; rewrite: NatRewrite }[]>();
+  private rewritesTaken = 0;
 
-  constructor(private readonly helper: HelperStage) {}
+  constructor(
+    private readonly helper: HelperStage,
+    private readonly lists: TraceLists,
+  ) {}
 
   /**
    * False while the helper still holds an expectation for the session that may yet be used:
@@ -56,17 +57,19 @@ export class HelperReporter {
   /** The session's verdicts per transfer; a finding for each transfer the helper would have failed. */
   settle(session: SessionRecord, now: number, emit: FindingSink): Map<TransferRecord, HelperVerdict | null> {
     const helper = this.helper;
+    const lists = this.lists;
     const control = session.connection;
-    this.sessionOf.set(control.id, session.id);
     // What timed out by now is expired, as the end of the trace would find it.
     helper.expectations.expireFor(control.id, now);
     const verdicts = transferVerdicts(helper, session, emit);
-    const ignored = ignoredSetups(helper, session);
-    if (ignored.length > 0) this.ignored.set(session.id, ignored);
-    const silent = silentReplyDrops(helper, session);
-    if (silent.length > 0) this.silent.set(session.id, silent);
+    lists.ignored.add(0, session.id, ignoredSetups(helper, session));
+    lists.drops.add(DropSection.Silent, session.id, silentReplyDrops(helper, session));
     const trace = helper.control(control.id);
-    if (trace !== undefined) this.controlDrops(trace);
+    if (trace !== undefined) this.controlDrops(trace, session.id);
+    // The connection's expectations are final: none is pending (canSettle).
+    for (const expectation of helper.expectations.take(control.id)) lists.expectations.add(0, expectation.index, [expectationReport(expectation, session.id)]);
+    this.takeRewrites();
+    this.reportRewrites(control.id, session.id);
     // Nothing asks about the session's control or data connections any more.
     for (const transfer of session.transfers) if (transfer.dataConnection) helper.related.delete(transfer.dataConnection.id);
     for (const setup of session.setups) for (const connection of setup.connections) helper.related.delete(connection.id);
@@ -74,55 +77,34 @@ export class HelperReporter {
     return verdicts;
   }
 
-  /** The trace-wide report, once every session has settled. */
+  /**
+   * The end of the trace, once every session has settled: what is left goes to the lists
+   * without a session. Returns the helper's settings; its lists are in the TraceLists.
+   */
   report(): HelperReport {
     const helper = this.helper;
+    const lists = this.lists;
     // Settled sessions' control connections are released: what is left carried no FTP session
     // (a helper port the FTP stage did not take).
-    for (const trace of helper.controls.values()) this.controlDrops(trace);
-    const drops: Drop[] = [];
-    for (const key of sortedKeys(this.dropped)) drops.push(...this.dropped.get(key)!);
-    for (const key of sortedKeys(this.silent)) drops.push(...this.silent.get(key)!);
-    for (const key of sortedKeys(this.merged)) drops.push(...this.merged.get(key)!);
-    const ignored: Ignored[] = [];
-    for (const key of sortedKeys(this.ignored)) ignored.push(...this.ignored.get(key)!);
-    const sessionOf = this.sessionOf;
+    for (const trace of helper.controls.values()) this.controlDrops(trace, null);
+    for (const expectation of helper.expectations.takeAll()) lists.expectations.add(0, expectation.index, [expectationReport(expectation, null)]);
+    this.takeRewrites();
+    for (const id of [...this.rewrites.keys()]) this.reportRewrites(id, null);
     return {
       ports: [...helper.options.ports],
       loose: helper.options.loose,
       kernel: helper.options.kernel,
-      expectations: helper.expectations.all.map((expectation) => ({
-        fileIndex: expectation.fileIndex,
-        frame: expectation.frame,
-        session: sessionOf.get(expectation.master) ?? null,
-        src: expectation.src,
-        dst: expectation.dst,
-        dport: expectation.dport,
-        state: expectation.state,
-        usedBy: expectation.usedBy,
-        portRandom: expectation.portRandom,
-      })),
-      rewrites: helper.rewrites.map((rewrite) => ({
-        fileIndex: rewrite.fileIndex,
-        frame: rewrite.frame,
-        session: sessionOf.get(rewrite.connection) ?? null,
-        direction: rewrite.direction === 0 ? 'client' as const : 'server' as const,
-        original: rewrite.original,
-        rewritten: rewrite.rewritten,
-        delta: rewrite.delta,
-        shiftAfter: rewrite.shiftAfter,
-        portCertain: rewrite.portCertain,
-      })),
+      expectations: [],
+      rewrites: [],
       nat: (helper.options.nat ?? []).map((mapping) => ({ ...mapping })),
-      drops,
-      ignored,
+      drops: [],
+      ignored: [],
     };
   }
 
   /** The packets the helper dropped on one control connection, seen and inferred. */
-  private controlDrops(trace: ControlTrace): void {
-    const session = this.sessionOf.get(trace.connection.id) ?? null;
-    const dropped: Drop[] = [];
+  private controlDrops(trace: ControlTrace, session: number | null): void {
+    const dropped: DropReport[] = [];
     // Each group is one dropped packet and the retransmissions the helper dropped again.
     for (const group of trace.log.droppedGroups()) {
       const record = group[0]!;
@@ -136,18 +118,60 @@ export class HelperReporter {
         inferred: false,
       });
     }
-    if (dropped.length > 0) this.dropped.set(trace.connection.id, dropped);
-    const merged = mergedDrops(trace, session);
-    if (merged.length > 0) this.merged.set(trace.connection.id, merged);
+    this.lists.drops.add(DropSection.Seen, trace.connection.id, dropped);
+    this.lists.drops.add(DropSection.Merged, trace.connection.id, mergedDrops(trace, session));
+  }
+
+  /** The stage's new rewrites, held by control connection until its session settles. */
+  private takeRewrites(): void {
+    const taken = this.helper.rewrites;
+    for (const rewrite of taken) {
+      const held = this.rewrites.get(rewrite.connection);
+      const entry = { index: this.rewritesTaken++, rewrite };
+      if (held) held.push(entry);
+      else this.rewrites.set(rewrite.connection, [entry]);
+    }
+    taken.length = 0;
+  }
+
+  private reportRewrites(control: number, session: number | null): void {
+    const held = this.rewrites.get(control);
+    if (held === undefined) return;
+    this.rewrites.delete(control);
+    for (const { index, rewrite } of held) this.lists.rewrites.add(0, index, [rewriteReport(rewrite, session)]);
   }
 }
 
-function sortedKeys(map: ReadonlyMap<number, unknown>): number[] {
-  return [...map.keys()].sort((a, b) => a - b);
+function expectationReport(expectation: Expectation, session: number | null): ExpectationReport {
+  return {
+    fileIndex: expectation.fileIndex,
+    frame: expectation.frame,
+    session,
+    src: expectation.src,
+    dst: expectation.dst,
+    dport: expectation.dport,
+    state: expectation.state,
+    usedBy: expectation.usedBy,
+    portRandom: expectation.portRandom,
+  };
 }
 
-function ignoredSetups(helper: HelperStage, session: SessionRecord): Ignored[] {
-  const ignored: Ignored[] = [];
+function rewriteReport(rewrite: NatRewrite, session: number | null): RewriteReport {
+  return {
+    fileIndex: rewrite.fileIndex,
+    frame: rewrite.frame,
+    session,
+    direction: rewrite.direction === 0 ? 'client' : 'server',
+    original: rewrite.original,
+    rewritten: rewrite.rewritten,
+    delta: rewrite.delta,
+    shiftAfter: rewrite.shiftAfter,
+    portCertain: rewrite.portCertain,
+  };
+}
+
+function ignoredSetups(helper: HelperStage, session: SessionRecord): IgnoredReport[] {
+  const ignored: IgnoredReport[] = [];
   for (const setup of session.setups) {
     const verdict = setupVerdict(session, setup, null, helper);
     if (verdict && verdict.verdict === 'ignored') {
@@ -186,8 +210,8 @@ export const SILENT_REPLY_SECONDS = 0.5;
  * The capture then shows a PASV/EPSV that the server acknowledged and never answered,
  * while the trace went on: an inferred drop, marked as such.
  */
-function silentReplyDrops(helper: HelperStage, session: SessionRecord): Drop[] {
-  const drops: Drop[] = [];
+function silentReplyDrops(helper: HelperStage, session: SessionRecord): DropReport[] {
+  const drops: DropReport[] = [];
   const trace = helper.control(session.connection.id);
   if (!trace || session.tls !== null) return drops;
   // A command qualifies only if sent at or after the last reply and 0.5 s before the end, so
@@ -214,8 +238,8 @@ function silentReplyDrops(helper: HelperStage, session: SessionRecord): Drop[] {
 }
 
 /** Drops inferred from a skipped IPv4 ID before a merged PORT/EPRT/227/229 (see HelperSegmentRecord.mergedAfterDrop). */
-function mergedDrops(trace: ControlTrace, session: number | null): Drop[] {
-  const drops: Drop[] = [];
+function mergedDrops(trace: ControlTrace, session: number | null): DropReport[] {
+  const drops: DropReport[] = [];
   for (const record of trace.log.mergedRecords()) {
     drops.push({
       fileIndex: record.fileIndex,

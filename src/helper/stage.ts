@@ -84,7 +84,7 @@ export class HelperStage {
   readonly expectations = new ExpectationTable();
   /** Data connections that found an expectation (RELATED), by connection id. */
   readonly related = new Map<number, Expectation>();
-  /** Predicted nf_nat_ftp rewrites, in capture order. */
+  /** Predicted nf_nat_ftp rewrites, in capture order, until the report takes them (HelperReporter). */
   readonly rewrites: NatRewrite[] = [];
   private readonly ports: ReadonlySet<number>;
   /**
@@ -307,8 +307,7 @@ export class HelperStage {
       dst: announced,
       dport: match.port,
     };
-    if (this.expectations.register(candidate, nat !== null) !== 'added') return null;
-    return this.expectations.all[this.expectations.all.length - 1]!;
+    return this.expectations.register(candidate, nat !== null);
   }
 }
 

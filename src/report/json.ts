@@ -1,8 +1,8 @@
-import type { Analysis, CaptureReport, CommandReport, ConnectionReport, ReplyReport, SessionReport, SetupReport, TransferReport } from '../analysis.js';
+import type { Analysis, CaptureReport, CommandReport, ConnectionReport, HelperReport, ReplyReport, SessionReport, SetupReport, TransferReport } from '../analysis.js';
 import type { Finding } from '../findings.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
-import { analysisTexts, filePaths, lazyMap, type FilePaths, type ReportTexts } from './session-texts.js';
+import { analysisTexts, type FilePaths, type HelperTexts, type ListTexts, type ReportTexts } from './session-texts.js';
 
 /**
  * Plain objects with stable field names (the JSON contract). A frame is always the
@@ -342,7 +342,7 @@ export function renderJson(analysis: Analysis): string {
 
 /** The JSON document of an analysis that holds its sessions (see renderJsonDocument). */
 export function renderJsonChunks(analysis: Analysis): Generator<string> {
-  return renderJsonDocument(analysis, analysisTexts(analysis, sessionElementText, connectionElementText));
+  return renderJsonDocument(analysis, analysisTexts(analysis, sessionElementText, connectionElementText, jsonListTexts));
 }
 
 /** A connection's element of the document's `connections` list, led by its separator (see sessionElementText). */
@@ -372,40 +372,76 @@ export function sessionElementText(session: SessionReport, findings: readonly Fi
  * the analysis, or kept (as UTF-8) since they settled or the TCP table let them go.
  */
 export function* renderJsonDocument<Text extends string | Uint8Array>(analysis: Analysis, texts: ReportTexts<Text>): Generator<string | Text> {
-  const files = filePaths(analysis);
-  // A list member gives the JSON text of its elements, one at a time; 'elements', with their separators.
-  const members: [string, () => unknown | Iterable<string | Text>, 'value' | 'list' | 'elements'][] = [
+  // An 'elements' member gives its elements' texts, each led by ELEMENT_SEPARATOR, one or several a piece.
+  const members: [string, () => unknown | Iterable<string | Text>, 'value' | 'elements' | 'helper'][] = [
     ['capture', () => captureJson(analysis.capture), 'value'],
     ['decode', () => analysis.decode, 'value'],
     ['connectionsTotal', () => analysis.connectionsTotal, 'value'],
     ['connections', () => texts.connections, 'elements'],
     ['sessions', () => texts.sessions, 'elements'],
-    ['helper', () => analysis.helper, 'value'],
-    ['findings', () => lazyMap(analysis.findings, (finding) => findingText(finding, files)), 'list'],
+    ['helper', () => analysis.helper, 'helper'],
+    ['findings', () => texts.findings, 'elements'],
     ['errors', () => analysis.errors.map((error) => ({ file: error.file, offset: error.offset, message: error.what })), 'value'],
   ];
   for (let index = 0; index < members.length; index++) {
     const [name, value, kind] = members[index]!;
     const lead = `${index === 0 ? '{' : ',\n'}${JSON.stringify(name)}:`;
-    if (kind === 'value') {
+    if (kind === 'helper' && analysis.helper !== null) {
+      yield lead;
+      yield* helperPieces(analysis.helper, texts.helper, '{');
+      continue;
+    }
+    if (kind !== 'elements') {
       yield `${lead}${JSON.stringify(value())}`;
       continue;
     }
     let first = true;
-    for (const piece of value() as Iterable<string | Text>) {
-      if (kind === 'list') yield `${first ? `${lead}[\n` : ELEMENT_SEPARATOR}${piece as string}`;
-      else if (piece.length === 0) continue;
-      else if (!first) yield piece;
-      else {
-        // The first element goes after the list's opening instead of a separator.
-        yield `${lead}[\n`;
-        yield (typeof piece === 'string' ? piece.slice(ELEMENT_SEPARATOR.length) : piece.subarray(ELEMENT_SEPARATOR.length)) as Text;
-      }
+    for (const piece of elements(value() as Iterable<string | Text>, ELEMENT_SEPARATOR.length)) {
+      // The first element goes after the list's opening instead of a separator.
+      if (first) yield `${lead}[\n`;
+      yield piece;
       first = false;
     }
     yield first ? `${lead}[]` : '\n]';
   }
   yield '}\n';
+}
+
+/** What goes before each element of one of the helper report's lists. */
+const HELPER_ITEM_SEPARATOR = ',';
+
+/** The json format's texts of the trace-wide lists' items: a finding as an element of the document's `findings`. */
+export const jsonListTexts: ListTexts = {
+  finding: (finding, files) => `${ELEMENT_SEPARATOR}${findingText(finding, files)}`,
+  helperItem: (item) => `${HELPER_ITEM_SEPARATOR}${JSON.stringify(item)}`,
+};
+
+/**
+ * The helper report's JSON text, that of JSON.stringify(helper) with the lists from
+ * `texts`, a piece at a time; `open` goes first in place of the opening brace.
+ */
+function* helperPieces<Text extends string | Uint8Array>(helper: HelperReport, texts: HelperTexts<Text>, open: string): Generator<string | Text> {
+  const separator = HELPER_ITEM_SEPARATOR.length;
+  yield `${open}"ports":${JSON.stringify(helper.ports)},"loose":${JSON.stringify(helper.loose)},"kernel":${JSON.stringify(helper.kernel)},"expectations":[`;
+  yield* elements(texts.expectations, separator);
+  yield '],"rewrites":[';
+  yield* elements(texts.rewrites, separator);
+  yield `],"nat":${JSON.stringify(helper.nat)},"drops":[`;
+  yield* elements(texts.drops, separator);
+  yield '],"ignored":[';
+  yield* elements(texts.ignored, separator);
+  yield ']}';
+}
+
+/** A list's element texts, each led by a separator of `separatorLength`, less the first one's separator; empty pieces skipped. */
+function* elements<Text extends string | Uint8Array>(pieces: Iterable<Text>, separatorLength: number): Generator<Text> {
+  let first = true;
+  for (const piece of pieces) {
+    if (piece.length === 0) continue;
+    if (!first) yield piece;
+    else yield (typeof piece === 'string' ? piece.slice(separatorLength) : piece.subarray(separatorLength)) as Text;
+    first = false;
+  }
 }
 
 /** One JSON object per line, each with a `type`, for jq and log pipelines; produced a line at a time. */
@@ -415,13 +451,19 @@ export function renderNdjson(analysis: Analysis): string {
 
 /** The ndjson lines of an analysis that holds its sessions (see renderNdjsonRecords). */
 export function renderNdjsonLines(analysis: Analysis): Generator<string> {
-  return renderNdjsonRecords(analysis, analysisTexts(analysis, ndjsonSessionText, ndjsonConnectionText));
+  return renderNdjsonRecords(analysis, analysisTexts(analysis, ndjsonSessionText, ndjsonConnectionText, ndjsonListTexts));
 }
 
 /** A connection's ndjson line. */
 export function ndjsonConnectionText(connection: ConnectionReport, files: FilePaths): string {
   return typedLine('connection', connectionText(connection, files));
 }
+
+/** The ndjson format's texts of the trace-wide lists' items: a finding as its line. */
+export const ndjsonListTexts: ListTexts = {
+  finding: (finding, files) => typedLine('finding', findingText(finding, files)),
+  helperItem: jsonListTexts.helperItem,
+};
 
 /** A session's ndjson lines: its record, then a line per transfer. */
 export function ndjsonSessionText(session: SessionReport, findings: readonly Finding[], files: FilePaths): string {
@@ -430,14 +472,19 @@ export function ndjsonSessionText(session: SessionReport, findings: readonly Fin
   return text;
 }
 
-/** The ndjson lines, `sessions` giving the sessions' ndjsonSessionText() in id order, one or several a piece. */
+/**
+ * The ndjson lines, `texts` giving the sessions' ndjsonSessionText() in id order, one or
+ * several a piece, and the lists' texts as ndjsonListTexts makes them.
+ */
 export function* renderNdjsonRecords<Text extends string | Uint8Array>(analysis: Analysis, texts: ReportTexts<Text>): Generator<string | Text> {
-  const files = filePaths(analysis);
   yield typedLine('capture', JSON.stringify({ ...captureJson(analysis.capture), decode: analysis.decode }));
   yield* texts.connections;
   yield* texts.sessions;
-  if (analysis.helper) yield typedLine('helper', JSON.stringify(analysis.helper));
-  for (const finding of analysis.findings) yield typedLine('finding', findingText(finding, files));
+  if (analysis.helper) {
+    yield* helperPieces(analysis.helper, texts.helper, '{"type":"helper",');
+    yield '\n';
+  }
+  yield* texts.findings;
   for (const error of analysis.errors) yield typedLine('error', JSON.stringify({ file: error.file, offset: error.offset, message: error.what }));
 }
 

@@ -4,7 +4,7 @@
  * analysing, so a run imports only the module its format needs.
  */
 import type { Analysis } from '../analysis.js';
-import type { ConnectionText, ReportTexts, SessionText } from './session-texts.js';
+import type { ConnectionText, ListTexts, ReportTexts, SessionText } from './session-texts.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -34,30 +34,33 @@ export function loadRenderer(format: Format): Promise<Renderer> {
 export type SessionFormat = Exclude<Format, 'table'>;
 
 /**
- * A format in two parts: a session's text, made when it settles (analyze()'s onSession),
- * and the rest of the report around the sessions' texts, kept until the end: given back in
- * id order as UTF-8, one or several consecutive texts a piece. Together they write what
+ * A format in two parts: the texts of sessions, connections and the items of the
+ * trace-wide lists, made as each becomes final (analyze()'s onSession, onConnection and
+ * lists), and the rest of the report around them, written at the end: the texts come back
+ * in report order as UTF-8, one or several consecutive texts a piece. Together they write what
  * the format's Renderer writes for the same run.
  */
 export interface SessionRenderer {
   sessionText: SessionText;
   /** A listed connection's text; null for a format that lists no connections (zeek's ftp.log). */
   connectionText: ConnectionText | null;
+  /** The trace-wide lists' item texts; null for a format that writes none of them (zeek). */
+  listTexts: ListTexts | null;
   render(analysis: Analysis, texts: ReportTexts<Uint8Array>): Iterable<string | Uint8Array>;
 }
 
 const SESSION_LOADERS = {
   json: async () => {
-    const { renderJsonDocument, sessionElementText, connectionElementText } = await import('./json.js');
-    return { sessionText: sessionElementText, connectionText: connectionElementText, render: renderJsonDocument };
+    const { renderJsonDocument, sessionElementText, connectionElementText, jsonListTexts } = await import('./json.js');
+    return { sessionText: sessionElementText, connectionText: connectionElementText, listTexts: jsonListTexts, render: renderJsonDocument };
   },
   ndjson: async () => {
-    const { renderNdjsonRecords, ndjsonSessionText, ndjsonConnectionText } = await import('./json.js');
-    return { sessionText: ndjsonSessionText, connectionText: ndjsonConnectionText, render: renderNdjsonRecords };
+    const { renderNdjsonRecords, ndjsonSessionText, ndjsonConnectionText, ndjsonListTexts } = await import('./json.js');
+    return { sessionText: ndjsonSessionText, connectionText: ndjsonConnectionText, listTexts: ndjsonListTexts, render: renderNdjsonRecords };
   },
   zeek: async () => {
     const { renderZeekLog, zeekSessionText } = await import('./zeek.js');
-    return { sessionText: zeekSessionText, connectionText: null, render: (_analysis, texts) => renderZeekLog(texts.sessions) };
+    return { sessionText: zeekSessionText, connectionText: null, listTexts: null, render: (_analysis, texts) => renderZeekLog(texts.sessions) };
   },
 } satisfies Record<SessionFormat, () => Promise<SessionRenderer>>;
 

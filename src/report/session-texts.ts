@@ -21,13 +21,36 @@ export type SessionText = (session: SessionReport, findings: readonly Finding[],
 export type ConnectionText = (connection: ConnectionReport, files: FilePaths) => string;
 
 /**
- * The texts a renderer puts around the rest of the report, each list in id order, one or
- * several consecutive texts a piece: made from an analysis that holds its sessions and
- * connections, or kept since each settled (sessions) or the TCP table let it go (connections).
+ * The texts of the items of the trace-wide lists in one format (src/trace-lists.ts), each
+ * with what goes before it in its list, so that texts made apart read back as one piece.
+ */
+export interface ListTexts {
+  finding(finding: Finding, files: FilePaths): string;
+  /** An element of one of the helper report's lists. */
+  helperItem(item: object): string;
+}
+
+/** The texts of the helper report's lists, each in report order (see ListTexts.helperItem). */
+export interface HelperTexts<Text extends string | Uint8Array> {
+  expectations: Iterable<Text>;
+  rewrites: Iterable<Text>;
+  drops: Iterable<Text>;
+  ignored: Iterable<Text>;
+}
+
+/**
+ * The texts a renderer puts around the rest of the report, each list in report order (by
+ * id for sessions and connections), one or several consecutive texts a piece: made from an
+ * analysis that holds its lists, or kept since each part became final (a session settled,
+ * the TCP table let a connection go; see src/report/list-spool.ts for the findings and
+ * the helper's lists).
  */
 export interface ReportTexts<Text extends string | Uint8Array> {
   sessions: Iterable<Text>;
   connections: Iterable<Text>;
+  findings: Iterable<Text>;
+  /** Read only when the analysis has a helper report. */
+  helper: HelperTexts<Text>;
 }
 
 export function filePaths(analysis: Analysis): FilePaths {
@@ -53,10 +76,22 @@ export function* sessionTexts(analysis: Analysis, text: SessionText): Generator<
   for (const session of analysis.sessions) yield text(session, findings.get(session.id) ?? [], files);
 }
 
-/** The texts of the sessions and connections an analysis holds, made one at a time as they are read. */
-export function analysisTexts(analysis: Analysis, sessionText: SessionText, connectionText: ConnectionText): ReportTexts<string> {
+/** The texts of the lists an analysis holds, made one at a time as they are read. */
+export function analysisTexts(analysis: Analysis, sessionText: SessionText, connectionText: ConnectionText, listTexts: ListTexts): ReportTexts<string> {
   const files = filePaths(analysis);
-  return { sessions: sessionTexts(analysis, sessionText), connections: lazyMap(analysis.connections, (connection) => connectionText(connection, files)) };
+  const helper = analysis.helper;
+  const item = listTexts.helperItem;
+  return {
+    sessions: sessionTexts(analysis, sessionText),
+    connections: lazyMap(analysis.connections, (connection) => connectionText(connection, files)),
+    findings: lazyMap(analysis.findings, (finding) => listTexts.finding(finding, files)),
+    helper: {
+      expectations: lazyMap(helper?.expectations ?? [], item),
+      rewrites: lazyMap(helper?.rewrites ?? [], item),
+      drops: lazyMap(helper?.drops ?? [], item),
+      ignored: lazyMap(helper?.ignored ?? [], item),
+    },
+  };
 }
 
 /** The items mapped one at a time, as they are read. */

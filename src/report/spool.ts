@@ -115,11 +115,34 @@ export class TextSpool {
    */
   *texts(reuse = false): Generator<Uint8Array> {
     if (this.#count !== this.#lastId) throw new Error(`${this.#lastId - this.#count} of ${this.#lastId} texts never reached the spool`);
+    yield* this.#textsIn(null, reuse);
+  }
+
+  /**
+   * The texts of `ids`, in that order, as texts() gives them (views valid as there): for
+   * texts whose order is known only at the end. Throws when an id was never added.
+   */
+  *textsOf(ids: Uint32Array, reuse = false): Generator<Uint8Array> {
+    for (const id of ids) if (id < 1 || id > this.#lastId || this.#where[id] === ABSENT) throw new Error(`text ${id} never reached the spool`);
+    yield* this.#textsIn(ids, reuse);
+  }
+
+  /** Adds a text under the next id after the highest so far, and returns that id. */
+  append(text: string): number {
+    const id = this.#lastId + 1;
+    this.add(id, text);
+    return id;
+  }
+
+  /** The texts of `ids` in that order, or of every id from 1 when null. */
+  *#textsIn(ids: Uint32Array | null, reuse: boolean): Generator<Uint8Array> {
     this.#flush();
     let window: ReadWindow | null = null;
     const buffers: [Buffer | null, Buffer | null] = [null, null];
     let turn = 0;
-    for (let id = 1; id <= this.#lastId; id++) {
+    const count = ids === null ? this.#lastId : ids.length;
+    for (let position = 0; position < count; position++) {
+      const id = ids === null ? position + 1 : ids[position]!;
       const where = this.#where[id]!;
       const offset = this.#offset[id]!;
       const length = this.#length[id]!;
@@ -127,7 +150,7 @@ export class TextSpool {
       else if (length === 0) yield new Uint8Array(0);
       else {
         if (window === null || offset < window.start || offset + length > window.start + window.bytes.length) {
-          window = this.#read(id, reuse ? buffers : null, turn);
+          window = this.#read(ids, position, reuse ? buffers : null, turn);
           turn ^= 1;
         }
         yield window.bytes.subarray(offset - window.start, offset - window.start + length);
@@ -142,18 +165,13 @@ export class TextSpool {
    * Empty texts add nothing. With `reuse`, as texts(true): a run is valid until the next
    * one is asked for.
    */
-  *runs(reuse = false): Generator<Uint8Array> {
-    let run: Uint8Array | null = null;
-    for (const text of this.texts(reuse)) {
-      if (text.length === 0) continue;
-      if (run !== null && text.buffer === run.buffer && run.byteOffset + run.length === text.byteOffset) {
-        run = new Uint8Array(run.buffer, run.byteOffset, run.length + text.length);
-        continue;
-      }
-      if (run !== null) yield run;
-      run = text;
-    }
-    if (run !== null) yield run;
+  runs(reuse = false): Generator<Uint8Array> {
+    return joined(this.texts(reuse));
+  }
+
+  /** The texts of `ids` in that order (see textsOf), joined as runs() joins them. */
+  runsOf(ids: Uint32Array, reuse = false): Generator<Uint8Array> {
+    return joined(this.textsOf(ids, reuse));
   }
 
   /** Lets go of the texts and closes (and so removes) the file. Safe to call more than once. */
@@ -304,17 +322,19 @@ export class TextSpool {
   }
 
   /**
-   * Reads the text of `id` and, in the same read, the texts of the ids after it that lie
-   * near it in the file (up to BLOCK_BYTES in all): sessions settle roughly in id order,
-   * so reading back is mostly sequential, while a session that settled late costs one
-   * read of its own rather than a block.
+   * Reads the text at `position` of `ids` (of every id from 1 when null) and, in the same
+   * read, the texts of the ids after it that lie near it in the file (up to BLOCK_BYTES in
+   * all): sessions settle roughly in id order, so reading back is mostly sequential, while
+   * a session that settled late costs one read of its own rather than a block.
    */
-  #read(id: number, buffers: [Buffer | null, Buffer | null] | null, turn: number): ReadWindow {
+  #read(ids: Uint32Array | null, position: number, buffers: [Buffer | null, Buffer | null] | null, turn: number): ReadWindow {
+    const id = ids === null ? position + 1 : ids[position]!;
     let start = this.#offset[id]!;
     let end = start + this.#length[id]!;
-    const lastId = Math.min(this.#lastId, id + READ_AHEAD_IDS);
+    const last = Math.min(ids === null ? this.#lastId - 1 : ids.length - 1, position + READ_AHEAD_IDS);
     let misses = 0;
-    for (let next = id + 1; next <= lastId && misses < READ_AHEAD_MISSES; next++) {
+    for (let ahead = position + 1; ahead <= last && misses < READ_AHEAD_MISSES; ahead++) {
+      const next = ids === null ? ahead + 1 : ids[ahead]!;
       if (this.#where[next] !== IN_FILE || this.#length[next] === 0) continue;
       const nextStart = this.#offset[next]!;
       const nextEnd = nextStart + this.#length[next]!;
@@ -358,4 +378,19 @@ export class TextSpool {
     const reason = (error as Error).message.replace(/\s*\n\s*/g, '; ');
     return new SpoolError(`cannot ${what} the report's temporary file in ${this.#directory}: ${reason}`);
   }
+}
+
+/** Texts that lie next to each other in memory joined into one view; empty texts dropped. */
+function* joined(texts: Iterable<Uint8Array>): Generator<Uint8Array> {
+  let run: Uint8Array | null = null;
+  for (const text of texts) {
+    if (text.length === 0) continue;
+    if (run !== null && text.buffer === run.buffer && run.byteOffset + run.length === text.byteOffset) {
+      run = new Uint8Array(run.buffer, run.byteOffset, run.length + text.length);
+      continue;
+    }
+    if (run !== null) yield run;
+    run = text;
+  }
+  if (run !== null) yield run;
 }

@@ -6,7 +6,7 @@
  * the file) and for standard input. Also: the spool's failures, and its file is gone
  * whatever happens to the run.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -20,10 +20,12 @@ import { renderJson, renderNdjson } from '../../src/report/json.js';
 import { renderZeek } from '../../src/report/zeek.js';
 import { openFilesIn } from '../report/open-files.js';
 import { captureFiles } from '../support/captures.js';
+import { SHARED } from '../support/shared.js';
 import { runCli } from './run-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'fixtures');
+const ORACLE_PCAPS = join(SHARED, 'oracle/pcaps');
 const dir = mkdtempSync(join(tmpdir(), 'ftpcap-streamed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -85,6 +87,34 @@ describe('the streamed report equals the in-memory one', () => {
       const analysis = await expectStreamedEqualsInMemory(format, [join(FIXTURES, 'active.pcap'), '-'], passive);
       expect(analysis.capture.files.map((file) => file.path)).toEqual([join(FIXTURES, 'active.pcap'), '-']);
     });
+  });
+
+  // The helper's lists and findings (drops, ignored setups, rewrites, clashes) go through a
+  // spool of their own, each part when its session settles: the kernel oracle's captures have them.
+  const oracle = existsSync(ORACLE_PCAPS) ? captureFiles(ORACLE_PCAPS) : [];
+  it.skipIf(oracle.length === 0)('the kernel oracle\'s captures, all together: the helper\'s lists and findings', async () => {
+    for (const format of ['json', 'ndjson'] as const) {
+      const analysis = await expectStreamedEqualsInMemory(format, oracle);
+      const helper = analysis.helper!;
+      for (const list of [helper.expectations, helper.drops, helper.ignored, analysis.findings]) expect(list.length).toBeGreaterThan(3);
+      expect(helper.drops.some((drop) => drop.reason === 'partial-match')).toBe(true);
+    }
+  });
+
+  it.skipIf(!existsSync(join(ORACLE_PCAPS, 'nat_client_side.pcap')))('--nat: the predicted rewrites', async () => {
+    const paths = ['nat_client_side.pcap', 'nat_server_side.pcap', 'port_basic.pcap'].map((name) => join(ORACLE_PCAPS, name));
+    for (const format of ['json', 'ndjson'] as const) {
+      const analysis = await expectStreamedEqualsInMemory(format, ['--nat', '10.77.1.2=10.77.200.1', ...paths]);
+      expect(analysis.helper!.rewrites.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('--no-helper: no helper report, the other findings as before', async () => {
+    for (const format of STREAMED_FORMATS) {
+      const analysis = await expectStreamedEqualsInMemory(format, ['--no-helper', join(FIXTURES, 'broken-port.pcap'), join(FIXTURES, 'active.pcap')]);
+      expect(analysis.helper).toBeNull();
+      expect(analysis.findings.length).toBeGreaterThan(0);
+    }
   });
 
   it('a capture cut short: the sessions read, then the fault on stderr, exit 3', async () => {

@@ -13,7 +13,9 @@ import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
 import { renderJson, renderNdjson } from '../../src/report/json.js';
 import { loadSessionRenderer, type SessionFormat } from '../../src/report/render.js';
 import { filePaths, findingsBySession } from '../../src/report/session-texts.js';
+import { SpooledLists } from '../../src/report/list-spool.js';
 import { TextSpool } from '../../src/report/spool.js';
+import type { ListParts } from '../../src/trace-lists.js';
 import { renderZeek } from '../../src/report/zeek.js';
 import { captureFiles } from '../support/captures.js';
 import { seededRandom } from '../support/random.js';
@@ -26,7 +28,7 @@ const IN_MEMORY: Record<SessionFormat, (analysis: Analysis) => string> = {
   ndjson: renderNdjson,
   zeek: (analysis) => renderZeek(analysis, NOW),
 };
-const spools: TextSpool[] = [];
+const spools: { close(): void }[] = [];
 afterAll(() => spools.forEach((spool) => spool.close()));
 
 /** The report written from session texts spooled in the given order of the analysis' sessions. */
@@ -44,9 +46,27 @@ async function fromSpool(format: SessionFormat, analysis: Analysis, order: reado
   const connections = new TextSpool({ budgetBytes });
   spools.push(connections);
   if (renderer.connectionText) for (const connection of [...analysis.connections].reverse()) connections.add(connection.id, renderer.connectionText(connection, files));
-  // As analyze() returns it when given onSession and onConnection: no sessions or connections of its own.
+  // The lists' items come one a part, in shuffled order, each keyed by its place in its list.
+  const lists = renderer.listTexts ? new SpooledLists(renderer.listTexts, files, { budgetBytes }) : null;
+  if (lists) spools.push(lists);
+  const feed = <T>(list: ListParts<T> | undefined, items: readonly T[]): void => {
+    for (const index of orders(items.length, 5)[2]!) list?.add(0, index, [items[index]!]);
+  };
+  feed(lists?.findings, analysis.findings);
+  feed(lists?.expectations, analysis.helper?.expectations ?? []);
+  feed(lists?.rewrites, analysis.helper?.rewrites ?? []);
+  feed(lists?.drops, analysis.helper?.drops ?? []);
+  feed(lists?.ignored, analysis.helper?.ignored ?? []);
+  // As analyze() returns it when given onSession, onConnection and lists: none of those lists of its own.
   const read = (kept: TextSpool) => (pieces === 'texts' ? kept.texts() : kept.runs());
-  const report = renderer.render({ ...analysis, sessions: [], connections: [] }, { sessions: read(spool), connections: read(connections) });
+  const none: Uint8Array[] = [];
+  const helper = analysis.helper && { ...analysis.helper, expectations: [], rewrites: [], drops: [], ignored: [] };
+  const report = renderer.render({ ...analysis, sessions: [], connections: [], findings: [], helper }, {
+    sessions: read(spool),
+    connections: read(connections),
+    findings: lists?.findings.texts() ?? none,
+    helper: lists?.helperTexts() ?? { expectations: none, rewrites: none, drops: none, ignored: none },
+  });
   const text = Buffer.concat([...report].map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece))).toString('utf8');
   return format === 'zeek' ? text.replace(/^#(open|close)\t.*$/gm, `#$1\t2024-05-06-07-08-09`) : text;
 }
