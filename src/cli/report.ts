@@ -10,7 +10,7 @@
  */
 import type { Analysis } from '../analysis.js';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
-import { loadRenderer, loadSessionRenderer } from '../report/render.js';
+import { loadSessionRenderer } from '../report/render.js';
 import { SpooledLists } from '../report/list-spool.js';
 import { TextSpool, type SpoolOptions } from '../report/spool.js';
 import { discardedLists } from '../trace-lists.js';
@@ -36,10 +36,13 @@ export interface AnalyzedReport {
 export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOptions = {}): Promise<AnalyzedReport> {
   const analyzeOptions: AnalyzeOptions = { ...job.options, stdin: options.stdin, onProgress: options.onProgress };
   if (job.format === 'table') {
-    // The table is for people to read, not for millions of sessions: it keeps them all in memory.
-    const analysis = await analyze(job.paths, analyzeOptions);
-    const render = await loadRenderer('table');
-    return { analysis, write: (out, columns) => writeAll(out, render(analysis, columns)), close: () => {} };
+    // The table is for people to read: it keeps the rows it shows, its lists' first ones (src/report/table-view.ts).
+    const { TableCollector } = await import('../report/table-view.js');
+    const { renderTableView } = await import('../report/table.js');
+    const table = new TableCollector();
+    const analysis = await analyze(job.paths, { ...analyzeOptions, onSession: table.session, onConnection: table.connection, lists: table.lists });
+    const view = table.view(analysis);
+    return { analysis, write: (out, columns) => writeAll(out, [renderTableView(view, columns)]), close: () => {} };
   }
   const renderer = await loadSessionRenderer(job.format);
   // The capture report names each file by the path given (see FilePaths), so these name them as the report will.

@@ -1,34 +1,12 @@
 /**
- * The report renderer for one format, loaded on demand: the table's libraries (cli-table3
- * and its colour library) cost more start-up than a JSON run on a small trace spends
- * analysing, so a run imports only the module its format needs.
+ * The formats, and the renderer of each streamed one, loaded on demand: a run imports only
+ * the module its format needs (the table's is loaded by src/cli/report.ts).
  */
 import type { Analysis } from '../analysis.js';
 import type { ConnectionText, ListTexts, ReportTexts, SessionText } from './session-texts.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'zeek'] as const;
 export type Format = (typeof FORMATS)[number];
-
-/** The report as pieces of text to write in order (JSON, ndjson and zeek come a piece at a time). */
-export type Renderer = (analysis: Analysis, width?: number) => Iterable<string>;
-
-const LOADERS = {
-  table: async () => {
-    const { renderTable } = await import('./table.js');
-    return (analysis, width) => [renderTable(analysis, width)];
-  },
-  json: async () => (await import('./json.js')).renderJsonChunks,
-  ndjson: async () => (await import('./json.js')).renderNdjsonLines,
-  zeek: async () => {
-    const { renderZeekPieces } = await import('./zeek.js');
-    return (analysis) => renderZeekPieces(analysis);
-  },
-} satisfies Record<Format, () => Promise<Renderer>>;
-
-/** The renderer of a whole analysis, sessions included. */
-export function loadRenderer(format: Format): Promise<Renderer> {
-  return LOADERS[format]();
-}
 
 /** The formats whose sessions can be written from texts made as each session settles. */
 export type SessionFormat = Exclude<Format, 'table'>;
@@ -38,7 +16,7 @@ export type SessionFormat = Exclude<Format, 'table'>;
  * trace-wide lists, made as each becomes final (analyze()'s onSession, onConnection and
  * lists), and the rest of the report around them, written at the end: the texts come back
  * in report order as UTF-8, one or several consecutive texts a piece. Together they write what
- * the format's Renderer writes for the same run.
+ * the format's in-memory renderer (renderJson, renderNdjson, renderZeek) writes for the same run.
  */
 export interface SessionRenderer {
   sessionText: SessionText;

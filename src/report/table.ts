@@ -1,9 +1,7 @@
-import type { Analysis } from '../analysis.js';
+import type { Analysis, TransferReport } from '../analysis.js';
 import { bytesLabel, frameLabel, isoTime } from './format.js';
+import { tableViewOf, type Rows, type TableView } from './table-view.js';
 import { TextTable } from './text-table.js';
-
-/** Beyond this many connections the table shows the FTP ones and a count of the rest. */
-const MAX_TABLE_CONNECTIONS = 200;
 
 function plainTable(head: string[]): TextTable {
   // No colours: the output goes to tickets and terminals alike.
@@ -19,18 +17,17 @@ function wrappedTable(head: string[], fixed: number[], width: number): TextTable
 }
 
 /** What the conntrack helper would have done, and for each miss why and how to fix it. */
-function helperSection(analysis: Analysis, width: number): string[] {
-  const helper = analysis.helper!;
-  const files = analysis.capture.files;
+function helperSection(view: TableView, width: number): string[] {
+  const helper = view.helper!;
+  const files = view.capture.files;
   const out = ['', `Conntrack helper (nf_conntrack_ftp on ports ${helper.ports.join(',')}, loose=${helper.loose ? 1 : 0}, kernel ${helper.kernel})`];
-  const transfers = analysis.sessions.flatMap((session) => session.transfers);
-  const misses = transfers.filter((transfer) => transfer.helper !== null && transfer.helper.verdict !== 'expected');
-  const rejected = misses.filter((transfer) => transfer.helper!.rejected).length;
-  out.push(`${helper.expectations.length} expectations registered, ${helper.drops.length} control packets dropped, ` +
-    `${misses.length} transfers missed by the helper${rejected > 0 ? `, ${rejected} data connections a RELATED-only firewall would have rejected` : ''}`);
-  if (misses.length > 0) {
+  const misses = helper.misses;
+  const rejected = helper.rejected;
+  out.push(`${helper.expectations} expectations registered, ${helper.drops.total} control packets dropped, ` +
+    `${misses.total} transfers missed by the helper${rejected > 0 ? `, ${rejected} data connections a RELATED-only firewall would have rejected` : ''}`);
+  if (misses.items.length > 0) {
     const table = wrappedTable(['session', 'transfer', 'verdict', 'frames', 'why, and the fix'], [9, 22, 24, 14], width);
-    for (const transfer of misses) {
+    for (const transfer of misses.items) {
       const verdict = transfer.helper!;
       table.push([
         transfer.session,
@@ -41,20 +38,33 @@ function helperSection(analysis: Analysis, width: number): string[] {
       ]);
     }
     out.push(table.toString());
+    out.push(...notListed(misses, 'helper misses'));
   }
-  for (const drop of helper.drops) {
+  for (const drop of helper.drops.items) {
     out.push(`  dropped frame ${frameLabel(drop.fileIndex, drop.frame, files)}${drop.retransmissions.length > 0 ? ` and its retransmissions ${drop.retransmissions.join(', ')}` : ''}: ${drop.message}`);
   }
+  out.push(...notListed(helper.drops, 'dropped packets'));
   return out;
+}
+
+/** The line under a list that shows only its first rows. */
+function notListed(rows: Rows<unknown>, what: string): string[] {
+  const more = rows.total - rows.items.length;
+  return more > 0 ? [`(${more} more ${what} not listed; use --format json for all)`] : [];
 }
 
 /** Columns a table may use: the terminal's width, or a readable default when piped. */
 export const DEFAULT_WIDTH = 160;
 
 export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): string {
+  return renderTableView(tableViewOf(analysis), width);
+}
+
+/** The table of what an analysis showed (see table-view.ts: each list's first rows, and counts). */
+export function renderTableView(view: TableView, width: number = DEFAULT_WIDTH): string {
   const out: string[] = [];
-  const files = analysis.capture.files;
-  const capture = analysis.capture;
+  const files = view.capture.files;
+  const capture = view.capture;
 
   out.push('Capture');
   const captureTable = plainTable(['file', 'format', 'link type', 'frames', 'bytes', 'first', 'last']);
@@ -70,26 +80,19 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
     ]);
   }
   out.push(captureTable.toString());
-  const decode = analysis.decode;
+  const decode = view.decode;
   out.push(
     `${capture.frames} frames: ${decode.tcpSegments} TCP segments, ${decode.notTcp} other, ` +
       `${decode.fragments} IP fragments, ${decode.truncated} truncated, ${decode.malformed} malformed, ` +
       `${decode.unsupportedLink} unsupported link type`,
   );
 
-  out.push('', `FTP control sessions (${analysis.sessions.length})`);
-  if (analysis.sessions.length === 0) {
+  out.push('', `FTP control sessions (${view.sessions.total})`);
+  if (view.sessions.total === 0) {
     out.push('none found (a control connection on a port other than 21 with no readable greeting? try --control-ports)');
   } else {
-    const problemsBySession = new Map<number, number>();
-    for (const finding of analysis.findings) {
-      if (finding.session !== undefined && finding.severity !== 'info') {
-        problemsBySession.set(finding.session, (problemsBySession.get(finding.session) ?? 0) + 1);
-      }
-    }
     const sessions = plainTable(['session', 'client', 'server', 'frames', 'user', 'login', 'commands', 'transfers', 'bytes', 'problems']);
-    for (const session of analysis.sessions) {
-      const bytes = session.transfers.reduce((sum, transfer) => sum + (transfer.bytes ?? 0), 0);
+    for (const session of view.sessions.items) {
       sessions.push([
         session.id,
         session.client,
@@ -98,21 +101,22 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
         session.user ?? '-',
         session.tls ? `${session.login ?? '?'} (TLS)` : session.login ?? '-',
         session.commandCount,
-        session.transfers.length,
-        bytesLabel(bytes),
-        problemsBySession.get(session.id) ?? 0,
+        session.transfers,
+        bytesLabel(session.bytes),
+        session.problems,
       ]);
     }
     out.push(sessions.toString());
+    out.push(...notListed(view.sessions, 'sessions'));
   }
 
-  const transfers = analysis.sessions.flatMap((session) => session.transfers);
-  if (transfers.length > 0) {
-    out.push('', `Transfers (${transfers.length})`);
-    const withHelper = analysis.helper !== null;
+  const transfers = view.transfers;
+  if (transfers.total > 0) {
+    out.push('', `Transfers (${transfers.total})`);
+    const withHelper = view.helper !== null;
     const table = plainTable(['session', 'frame', 'command', 'file', 'mode', 'setup', 'data connection', 'bytes', 'rate', 'reply', 'status',
       ...(withHelper ? ['helper'] : [])]);
-    for (const transfer of transfers) {
+    for (const transfer of transfers.items) {
       table.push([
         transfer.session,
         frameLabel(transfer.fileIndex, transfer.frame, files),
@@ -131,14 +135,13 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
       ]);
     }
     out.push(table.toString());
+    out.push(...notListed(transfers, 'transfers'));
   }
 
-  if (analysis.helper !== null) out.push(...helperSection(analysis, width));
+  if (view.helper !== null) out.push(...helperSection(view, width));
 
-  const listed = analysis.connections.length <= MAX_TABLE_CONNECTIONS
-    ? analysis.connections
-    : analysis.connections.filter((connection) => connection.service !== null);
-  out.push('', `TCP connections (${analysis.connectionsTotal})`);
+  const listed = view.connections.items;
+  out.push('', `TCP connections (${view.connectionsTotal})`);
   if (listed.length > 0) {
     const connections = plainTable(['id', 'client', 'server', 'frames', 'bytes c→s', 'bytes s→c', 'end', 'service']);
     for (const connection of listed) {
@@ -155,25 +158,26 @@ export function renderTable(analysis: Analysis, width: number = DEFAULT_WIDTH): 
     }
     out.push(connections.toString());
   }
-  if (listed.length < analysis.connectionsTotal) {
-    out.push(`(${analysis.connectionsTotal - listed.length} more connections not listed; use --format json for all)`);
+  if (listed.length < view.connectionsTotal) {
+    out.push(`(${view.connectionsTotal - listed.length} more connections not listed; use --format json for all)`);
   }
 
   // Helper misses have their own section above; the findings list keeps the rest.
-  const findingsShown = analysis.findings.filter((finding) => !finding.code.startsWith('helper.'));
-  if (findingsShown.length > 0) {
-    out.push('', `Findings (${findingsShown.length}${findingsShown.length < analysis.findings.length ? `, plus ${analysis.findings.length - findingsShown.length} helper misses above` : ''})`);
+  const findingsShown = view.findings;
+  if (findingsShown.total > 0) {
+    out.push('', `Findings (${findingsShown.total}${view.helperFindings > 0 ? `, plus ${view.helperFindings} helper misses above` : ''})`);
     const findings = wrappedTable(['severity', 'code', 'frames', 'message'], [10, 30, 16], width);
-    for (const finding of findingsShown) {
+    for (const finding of findingsShown.items) {
       const frames = finding.frames.slice(0, 8).map((ref) => frameLabel(ref.fileIndex, ref.frame, files));
       if (finding.frames.length > 8) frames.push(`+${finding.frames.length - 8}`);
       findings.push([finding.severity, finding.code, frames.join(' '), finding.message]);
     }
     out.push(findings.toString());
+    out.push(...notListed(findingsShown, 'findings'));
   }
-  if (analysis.errors.length > 0) {
+  if (view.errors.length > 0) {
     out.push('', 'Input faults (results above cover everything before them)');
-    for (const error of analysis.errors) out.push(`  ${error.message}`);
+    for (const error of view.errors) out.push(`  ${error.message}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -183,7 +187,7 @@ function truncate(text: string, length: number): string {
 }
 
 /** Bytes carried, against the announced size, and how much of it the capture actually holds. */
-function bytesCell(transfer: Analysis['sessions'][number]['transfers'][number]): string {
+function bytesCell(transfer: TransferReport): string {
   if (transfer.bytes === null) return '-';
   let text = transfer.expectedSize !== null && transfer.expectedSize !== transfer.bytes ? `${transfer.bytes} of ${transfer.expectedSize}` : String(transfer.bytes);
   if (transfer.data && transfer.data.missingBytes > 0) text += `\n(${transfer.data.capturedBytes} captured)`;

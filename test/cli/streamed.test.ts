@@ -17,6 +17,7 @@ import { analyze } from '../../src/analyze.js';
 import { quickCommand } from '../../src/cli/args.js';
 import { EXIT_FAILURE, main } from '../../src/cli/main.js';
 import { renderJson, renderNdjson } from '../../src/report/json.js';
+import { renderTable } from '../../src/report/table.js';
 import { renderZeek } from '../../src/report/zeek.js';
 import { openFilesIn } from '../report/open-files.js';
 import { captureFiles } from '../support/captures.js';
@@ -30,14 +31,14 @@ const dir = mkdtempSync(join(tmpdir(), 'ftpcap-streamed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const STREAMED_FORMATS = ['json', 'ndjson', 'zeek'] as const;
-type StreamedFormat = (typeof STREAMED_FORMATS)[number];
+type StreamedFormat = (typeof STREAMED_FORMATS)[number] | 'table';
 
 /** The report of analyze() without onSession, sessions held in the analysis, with the options the CLI reads from `args`. */
 async function inMemoryReport(args: string[], stdin: Uint8Array = new Uint8Array(0)): Promise<{ text: string; analysis: Analysis }> {
   const command = quickCommand(args, '');
   if (command?.kind !== 'analyze') throw new Error(`not a plain analyze: ${args.join(' ')}`);
   const analysis = await analyze(command.job.paths, { ...command.job.options, stdin: Readable.from([Buffer.from(stdin)]) });
-  const render = { json: renderJson, ndjson: renderNdjson, zeek: renderZeek }[command.job.format as StreamedFormat];
+  const render = { json: renderJson, ndjson: renderNdjson, zeek: renderZeek, table: renderTable }[command.job.format as StreamedFormat];
   return { text: render(analysis), analysis };
 }
 
@@ -69,7 +70,8 @@ describe('the streamed report equals the in-memory one', () => {
     expect(captures.some((path) => path.startsWith('fixtures/real/'))).toBe(true);
   });
 
-  describe.each(STREAMED_FORMATS)('%s', (format) => {
+  // The table keeps only the rows it shows, gathered as sessions settle (src/report/table-view.ts).
+  describe.each([...STREAMED_FORMATS, 'table' as const])('%s', (format) => {
     it.each(captures)('%s', async (path) => {
       await expectStreamedEqualsInMemory(format, [join(ROOT, path)]);
     });
