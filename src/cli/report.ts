@@ -13,6 +13,7 @@ import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { loadSessionRenderer } from '../report/render.js';
 import { SpooledLists } from '../report/list-spool.js';
 import { TextSpool, type SpoolOptions } from '../report/spool.js';
+import { TextBuilder } from '../report/text-builder.js';
 import { discardedLists } from '../trace-lists.js';
 import type { AnalyzeJob } from './args.js';
 import { writeAll, writesThrough } from './write.js';
@@ -58,11 +59,19 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
   };
   try {
     const connectionText = renderer.connectionText;
+    const out = new TextBuilder();
     const analysis = await analyze(job.paths, {
       ...analyzeOptions,
-      onSession: (session, findings) => sessions.add(session.id, renderer.sessionText(session, findings, files)),
+      // Each text is written into one reused builder and copied into the spool as bytes.
+      onSession: (session, findings) => {
+        renderer.sessionText(out.reset(), session, findings, files);
+        sessions.add(session.id, out.view());
+      },
       // A format without a connection list (zeek) keeps nothing of them.
-      onConnection: connectionText ? (connection) => connections.add(connection.id, connectionText(connection, files)) : () => {},
+      onConnection: connectionText ? (connection) => {
+        connectionText(out.reset(), connection, files);
+        connections.add(connection.id, out.view());
+      } : () => {},
       lists: lists ?? discardedLists(),
     });
     return {

@@ -7,7 +7,7 @@ export function isoTime(ts: Timestamp | null): string | null {
 }
 
 /** Seconds of the years 0000 to 9999, which toISOString writes with four-digit years. */
-const FOUR_DIGIT_YEARS_END = 253402300800;
+export const FOUR_DIGIT_YEARS_END = 253402300800;
 
 /**
  * "YYYY-MM-DDTHH:MM:SS" of whole seconds since the epoch, as Date's toISOString() writes
@@ -29,7 +29,7 @@ export function isoSeconds(sec: number): string {
  * Year, month (1-12) and day (1-31) of a day count since 1970-01-01, in the proleptic
  * Gregorian calendar (Howard Hinnant's civil_from_days; eras are 400-year cycles).
  */
-function civilDate(days: number): [number, number, number] {
+export function civilDate(days: number): [number, number, number] {
   const shifted = days + 719468; // days since 0000-03-01: leap days come at the end of a year
   const era = Math.floor(shifted / 146097);
   const dayOfEra = shifted - era * 146097;

@@ -3,6 +3,7 @@ import type { Finding } from '../findings.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
 import { analysisTexts, type FilePaths, type HelperTexts, type ListTexts, type ReportTexts } from './session-texts.js';
+import { TextBuilder } from './text-builder.js';
 
 /**
  * Plain objects with stable field names (the JSON contract). A frame is always the
@@ -70,28 +71,70 @@ export function connectionJson(connection: ConnectionReport, files: FilePaths): 
 }
 
 /**
- * A connection's JSON text, as JSON.stringify(connectionJson(connection)) writes it. By
- * hand for the same reason as commandText(): a trace lists up to 100,000 connections, and
- * their five objects each and stringify's walk over them were a tenth of the report's time.
+ * Writes a connection's JSON text, as JSON.stringify(connectionJson(connection)) writes it,
+ * `open` in place of the opening brace (an ndjson line's type goes there). By hand for the
+ * same reason as writeCommand(): a trace lists up to 100,000 connections, and their five
+ * objects each and stringify's walk over them were a tenth of the report's time.
  */
+export function writeConnection(out: TextBuilder, connection: ConnectionReport, files: FilePaths, open = '{'): void {
+  out.ascii(open);
+  out.ascii('"id":');
+  out.jsonNumber(connection.id);
+  out.ascii(',"client":');
+  out.jsonString(connection.client);
+  out.ascii(',"server":');
+  out.jsonString(connection.server);
+  out.ascii(',"roleEvidence":');
+  out.jsonString(connection.roleEvidence);
+  writeFile(out, 'file', connection.fileIndex, files);
+  out.ascii(',"firstFrame":');
+  out.jsonNumber(connection.firstFrame);
+  out.ascii(',"lastFrame":');
+  out.jsonNumber(connection.lastFrame);
+  writeFile(out, 'lastFile', connection.lastFileIndex, files);
+  out.ascii(',"start":');
+  out.jsonIsoTime(connection.first);
+  out.ascii(',"end":');
+  out.jsonIsoTime(connection.last);
+  out.ascii(',"handshake":');
+  out.jsonBoolean(connection.handshake);
+  out.ascii(',"state":');
+  out.jsonString(connection.end);
+  out.ascii(',"segments":');
+  writeSides(out, connection.segments);
+  out.ascii(',"bytes":');
+  writeSides(out, connection.bytes);
+  out.ascii(',"retransmittedBytes":');
+  writeSides(out, connection.retransmittedBytes);
+  out.ascii(',"missingBytes":');
+  writeSides(out, connection.missingBytes);
+  out.ascii(',"service":');
+  out.jsonNullableString(connection.service);
+  out.ascii(',"serviceEvidence":');
+  out.jsonNullableString(connection.serviceEvidence);
+  out.ascii('}');
+}
+
 export function connectionText(connection: ConnectionReport, files: FilePaths): string {
-  return `{"id":${numberText(connection.id)},"client":${stringText(connection.client)},"server":${stringText(connection.server)}` +
-    `,"roleEvidence":${stringText(connection.roleEvidence)}${fileText('file', connection.fileIndex, files)}` +
-    `,"firstFrame":${numberText(connection.firstFrame)},"lastFrame":${numberText(connection.lastFrame)}` +
-    `${fileText('lastFile', connection.lastFileIndex, files)}` +
-    `,"start":${nullableText(isoTime(connection.first))},"end":${nullableText(isoTime(connection.last))}` +
-    `,"handshake":${String(connection.handshake)},"state":${stringText(connection.end)}` +
-    `,"segments":${sidesText(connection.segments)},"bytes":${sidesText(connection.bytes)}` +
-    `,"retransmittedBytes":${sidesText(connection.retransmittedBytes)},"missingBytes":${sidesText(connection.missingBytes)}` +
-    `,"service":${nullableText(connection.service)},"serviceEvidence":${nullableText(connection.serviceEvidence)}}`;
+  return textOf((out) => writeConnection(out, connection, files));
 }
 
 /** A [client, server] pair as { client, server }. */
-function sidesText([client, server]: readonly [number, number]): string {
-  return `{"client":${numberText(client)},"server":${numberText(server)}}`;
+function writeSides(out: TextBuilder, [client, server]: readonly [number, number]): void {
+  out.ascii('{"client":');
+  out.jsonNumber(client);
+  out.ascii(',"server":');
+  out.jsonNumber(server);
+  out.ascii('}');
 }
 
-/** A reply as an object: the reference for replyText(). */
+/** A text made by `write`, as a string (for callers that want one; the reports write into a reused builder). */
+function textOf(write: (out: TextBuilder) => void): string {
+  const out = new TextBuilder(256);
+  write(out);
+  return out.toString();
+}
+
 export function replyJson(reply: ReplyReport | null, files: FilePaths): object | null {
   if (reply === null) return null;
   return { code: reply.code, text: reply.text, frame: reply.frame, file: filePath(reply.fileIndex, files), responseTime: reply.responseTime };
@@ -204,121 +247,257 @@ export function sessionJson(session: SessionReport, findings: readonly Finding[]
 }
 
 /**
- * A session's JSON text, equal to JSON.stringify(sessionJson(...)); as a 'record', that of
- * its ndjson line's object ({ type: 'session', ...session } without transfers, which get
- * lines of their own). Written by hand, with JSON.stringify only for transfers (few): on
+ * Writes a session's JSON text, equal to JSON.stringify(sessionJson(...)); as a 'record',
+ * that of its ndjson line's object ({ type: 'session', ...session } without transfers, which
+ * get lines of their own). Written by hand, with JSON.stringify only for transfers (few): on
  * traces of many short sessions, making an object per member, command and reply only for
  * stringify to walk them cost more than the rest of the report.
  */
-export function sessionText(
+export function writeSession(
+  out: TextBuilder,
   session: SessionReport,
   findings: readonly Finding[],
   files: FilePaths,
   form: 'document' | 'record' = 'document',
-): string {
-  return `{${form === 'record' ? '"type":"session",' : ''}${sessionHeadText(session, files)}` +
-    `,"commands":${commandsText(session, files)},"unsolicited":${repliesText(session.unsolicited, files)}` +
-    `,"setups":${listText(session.setups, (setup) => setupText(setup, files))}` +
-    `${form === 'document' ? `,"transfers":${listText(session.transfers, (transfer) => JSON.stringify(transferJson(transfer, files)))}` : ''}` +
-    `,"findings":${listText(findings, (finding) => findingText(finding, files))}}`;
-}
-
-/** A session's members before `commands` (as sessionJson has them), as JSON text without the braces. */
-function sessionHeadText(session: SessionReport, files: FilePaths): string {
-  const tls = session.tls ? `{"frame":${numberText(session.tls.frame)},"how":${stringText(session.tls.how)}}` : 'false';
-  return `"id":${numberText(session.id)},"connection":${numberText(session.connection)}` +
-    `,"client":${stringText(session.client)},"server":${stringText(session.server)},"evidence":${stringText(session.evidence)}` +
-    `${fileText('file', session.fileIndex, files)},"firstFrame":${numberText(session.firstFrame)},"lastFrame":${numberText(session.lastFrame)}` +
-    `${fileText('lastFile', session.lastFileIndex, files)},"start":${nullableText(isoTime(session.start))},"end":${nullableText(isoTime(session.end))}` +
-    `,"user":${nullableText(session.user)},"password":${nullableText(session.password)},"login":${nullableText(session.login)}` +
-    `,"tls":${tls},"cwd":${nullableText(session.cwd)},"greeting":${replyText(session.greeting, files)}`;
-}
-
-/** The session's commands, read one at a time (forEachCommand), as a JSON list. */
-function commandsText(session: SessionReport, files: FilePaths): string {
-  let commands = '';
+): void {
+  out.ascii(form === 'record' ? '{"type":"session",' : '{');
+  writeSessionHead(out, session, files);
+  out.ascii(',"commands":[');
+  let first = true;
   forEachCommand(session, (command) => {
-    commands += `${commands === '' ? '' : ','}${commandText(command, files)}`;
+    if (!first) out.ascii(',');
+    writeCommand(out, command, files);
+    first = false;
   });
-  return `[${commands}]`;
+  out.ascii('],"unsolicited":');
+  writeReplies(out, session.unsolicited, files);
+  out.ascii(',"setups":[');
+  for (let index = 0; index < session.setups.length; index++) {
+    if (index > 0) out.ascii(',');
+    writeSetup(out, session.setups[index]!, files);
+  }
+  out.ascii(']');
+  if (form === 'document') {
+    out.ascii(',"transfers":[');
+    for (let index = 0; index < session.transfers.length; index++) {
+      if (index > 0) out.ascii(',');
+      out.text(JSON.stringify(transferJson(session.transfers[index]!, files)));
+    }
+    out.ascii(']');
+  }
+  out.ascii(',"findings":[');
+  for (let index = 0; index < findings.length; index++) {
+    if (index > 0) out.ascii(',');
+    writeFinding(out, findings[index]!, files);
+  }
+  out.ascii(']}');
+}
+
+export function sessionText(session: SessionReport, findings: readonly Finding[], files: FilePaths, form: 'document' | 'record' = 'document'): string {
+  return textOf((out) => writeSession(out, session, findings, files, form));
+}
+
+/** A session's members before `commands` (as sessionJson has them), without the braces. */
+function writeSessionHead(out: TextBuilder, session: SessionReport, files: FilePaths): void {
+  out.ascii('"id":');
+  out.jsonNumber(session.id);
+  out.ascii(',"connection":');
+  out.jsonNumber(session.connection);
+  out.ascii(',"client":');
+  out.jsonString(session.client);
+  out.ascii(',"server":');
+  out.jsonString(session.server);
+  out.ascii(',"evidence":');
+  out.jsonString(session.evidence);
+  writeFile(out, 'file', session.fileIndex, files);
+  out.ascii(',"firstFrame":');
+  out.jsonNumber(session.firstFrame);
+  out.ascii(',"lastFrame":');
+  out.jsonNumber(session.lastFrame);
+  writeFile(out, 'lastFile', session.lastFileIndex, files);
+  out.ascii(',"start":');
+  out.jsonIsoTime(session.start);
+  out.ascii(',"end":');
+  out.jsonIsoTime(session.end);
+  out.ascii(',"user":');
+  out.jsonNullableString(session.user);
+  out.ascii(',"password":');
+  out.jsonNullableString(session.password);
+  out.ascii(',"login":');
+  out.jsonNullableString(session.login);
+  out.ascii(',"tls":');
+  if (session.tls) {
+    out.ascii('{"frame":');
+    out.jsonNumber(session.tls.frame);
+    out.ascii(',"how":');
+    out.jsonString(session.tls.how);
+    out.ascii('}');
+  } else out.ascii('false');
+  out.ascii(',"cwd":');
+  out.jsonNullableString(session.cwd);
+  out.ascii(',"greeting":');
+  writeReply(out, session.greeting, files);
 }
 
 /** JSON.stringify(setupJson(setup)), written by hand. */
+function writeSetup(out: TextBuilder, setup: SetupReport, files: FilePaths): void {
+  out.ascii('{"id":');
+  out.jsonNumber(setup.id);
+  out.ascii(',"frame":');
+  out.jsonNumber(setup.frame);
+  writeFile(out, 'file', setup.fileIndex, files);
+  out.ascii(',"command":');
+  out.jsonString(setup.command);
+  out.ascii(',"replyCode":');
+  out.jsonNumber(setup.replyCode);
+  out.ascii(',"mode":');
+  out.jsonString(setup.mode);
+  out.ascii(',"address":');
+  out.jsonNullableString(setup.address);
+  out.ascii(',"port":');
+  out.jsonNumber(setup.port);
+  out.ascii(',"target":');
+  out.jsonNullableString(setup.target);
+  out.ascii(',"wellFormed":');
+  out.jsonBoolean(setup.wellFormed);
+  out.ascii(',"problems":[');
+  for (let index = 0; index < setup.problems.length; index++) {
+    if (index > 0) out.ascii(',');
+    out.jsonString(setup.problems[index]!);
+  }
+  out.ascii('],"addressMismatch":');
+  out.jsonBoolean(setup.addressMismatch);
+  out.ascii(',"privateBehindNat":');
+  out.jsonBoolean(setup.privateBehindNat);
+  out.ascii(',"refused":');
+  out.jsonBoolean(setup.refused);
+  out.ascii(',"connections":');
+  writeNumbers(out, setup.connections);
+  out.ascii('}');
+}
+
 export function setupText(setup: SetupReport, files: FilePaths): string {
-  return `{"id":${numberText(setup.id)},"frame":${numberText(setup.frame)}${fileText('file', setup.fileIndex, files)}` +
-    `,"command":${stringText(setup.command)},"replyCode":${numberText(setup.replyCode)},"mode":${stringText(setup.mode)}` +
-    `,"address":${nullableText(setup.address)},"port":${numberText(setup.port)},"target":${nullableText(setup.target)}` +
-    `,"wellFormed":${String(setup.wellFormed)},"problems":${listText(setup.problems, stringText)}` +
-    `,"addressMismatch":${String(setup.addressMismatch)},"privateBehindNat":${String(setup.privateBehindNat)}` +
-    `,"refused":${String(setup.refused)},"connections":${listText(setup.connections, numberText)}}`;
+  return textOf((out) => writeSetup(out, setup, files));
 }
 
-/** JSON.stringify(findingJson(finding)), written by hand. */
-export function findingText(finding: Finding, files: FilePaths): string {
+/** JSON.stringify(findingJson(finding)), written by hand; `open` in place of the opening brace. */
+function writeFinding(out: TextBuilder, finding: Finding, files: FilePaths, open = '{'): void {
+  out.ascii(open);
+  out.ascii('"code":');
+  out.jsonString(finding.code);
+  out.ascii(',"severity":');
+  out.jsonString(finding.severity);
+  out.ascii(',"message":');
+  out.jsonString(finding.message);
+  out.ascii(',"frames":[');
+  const frames = finding.frames;
+  for (let index = 0; index < frames.length; index++) {
+    if (index > 0) out.ascii(',');
+    out.jsonNumber(frames[index]!.frame);
+  }
+  out.ascii(']');
   // As in findingJson: files only in multi-file runs, an unknown file as null, connection only when set.
-  const fileList = files.length > 1 ? `,"files":${listText(finding.frames, (ref) => nullableText(files[ref.fileIndex] ?? null))}` : '';
-  return `{"code":${stringText(finding.code)},"severity":${stringText(finding.severity)},"message":${stringText(finding.message)}` +
-    `,"frames":${listText(finding.frames, (ref) => numberText(ref.frame))}${fileList}` +
-    `,"session":${numberText(finding.session ?? null)}${finding.connection === undefined ? '' : `,"connection":${numberText(finding.connection)}`}}`;
+  if (files.length > 1) {
+    out.ascii(',"files":[');
+    for (let index = 0; index < frames.length; index++) {
+      if (index > 0) out.ascii(',');
+      out.jsonNullableString(files[frames[index]!.fileIndex] ?? null);
+    }
+    out.ascii(']');
+  }
+  out.ascii(',"session":');
+  out.jsonNumber(finding.session ?? null);
+  if (finding.connection !== undefined) {
+    out.ascii(',"connection":');
+    out.jsonNumber(finding.connection);
+  }
+  out.ascii('}');
 }
 
-/** A JSON list of the elements' texts. */
-function listText<T>(items: readonly T[], text: (item: T) => string): string {
-  if (items.length === 0) return '[]';
-  let list = text(items[0]!);
-  for (let index = 1; index < items.length; index++) list += `,${text(items[index]!)}`;
-  return `[${list}]`;
+export function findingText(finding: Finding, files: FilePaths): string {
+  return textOf((out) => writeFinding(out, finding, files));
+}
+
+/** A JSON list of numbers. */
+function writeNumbers(out: TextBuilder, numbers: readonly number[]): void {
+  out.ascii('[');
+  for (let index = 0; index < numbers.length; index++) {
+    if (index > 0) out.ascii(',');
+    out.jsonNumber(numbers[index]!);
+  }
+  out.ascii(']');
 }
 
 /**
- * A listed command's JSON text, as JSON.stringify(commandJson(command)) writes it: the
- * same members in the same order, those commandJson leaves undefined left out.
+ * Writes a listed command's JSON text, as JSON.stringify(commandJson(command)) writes it:
+ * the same members in the same order, those commandJson leaves undefined left out.
  */
-export function commandText(command: CommandReport, files: FilePaths): string {
+function writeCommand(out: TextBuilder, command: CommandReport, files: FilePaths): void {
+  out.ascii('{"frame":');
+  out.jsonNumber(command.frame);
   const frames = command.frames;
+  if (frames.length > 1) {
+    out.ascii(',"frames":');
+    writeNumbers(out, frames);
+  }
+  writeFile(out, 'file', command.fileIndex, files);
+  out.ascii(',"command":');
+  out.jsonString(command.command);
+  out.ascii(',"argument":');
+  out.jsonString(command.argument);
+  out.ascii(',"reply":');
+  writeReply(out, command.reply, files);
+  out.ascii(',"preliminary":');
+  writeReplies(out, command.preliminary, files);
   const invalid = command.invalidReply;
-  return `{"frame":${numberText(command.frame)}${frames.length > 1 ? `,"frames":${listText(frames, numberText)}` : ''}` +
-    `${fileText('file', command.fileIndex, files)},"command":${stringText(command.command)},"argument":${stringText(command.argument)}` +
-    `,"reply":${replyText(command.reply, files)},"preliminary":${repliesText(command.preliminary, files)}` +
-    `${invalid === null || invalid === undefined ? '' : `,"invalidReply":${stringText(invalid)}`}}`;
+  if (invalid !== null && invalid !== undefined) {
+    out.ascii(',"invalidReply":');
+    out.jsonString(invalid);
+  }
+  out.ascii('}');
+}
+
+export function commandText(command: CommandReport, files: FilePaths): string {
+  return textOf((out) => writeCommand(out, command, files));
 }
 
 /** JSON.stringify(replyJson(reply)), written by hand. */
-export function replyText(reply: ReplyReport | null, files: FilePaths): string {
-  if (reply === null) return 'null';
-  return `{"code":${numberText(reply.code)},"text":${stringText(reply.text)},"frame":${numberText(reply.frame)}` +
-    `${fileText('file', reply.fileIndex, files)},"responseTime":${numberText(reply.responseTime)}}`;
+function writeReply(out: TextBuilder, reply: ReplyReport | null, files: FilePaths): void {
+  if (reply === null) {
+    out.ascii('null');
+    return;
+  }
+  out.ascii('{"code":');
+  out.jsonNumber(reply.code);
+  out.ascii(',"text":');
+  out.jsonString(reply.text);
+  out.ascii(',"frame":');
+  out.jsonNumber(reply.frame);
+  writeFile(out, 'file', reply.fileIndex, files);
+  out.ascii(',"responseTime":');
+  out.jsonNumber(reply.responseTime);
+  out.ascii('}');
 }
 
-function repliesText(replies: readonly ReplyReport[], files: FilePaths): string {
-  return listText(replies, (reply) => replyText(reply, files));
+export function replyText(reply: ReplyReport | null, files: FilePaths): string {
+  return textOf((out) => writeReply(out, reply, files));
+}
+
+function writeReplies(out: TextBuilder, replies: readonly ReplyReport[], files: FilePaths): void {
+  out.ascii('[');
+  for (let index = 0; index < replies.length; index++) {
+    if (index > 0) out.ascii(',');
+    writeReply(out, replies[index]!, files);
+  }
+  out.ascii(']');
 }
 
 /** A `file` (or `lastFile`) member, after a comma, for multi-file runs, or nothing, as filePath() leaves it out. */
-function fileText(name: 'file' | 'lastFile', fileIndex: number, files: FilePaths): string {
+function writeFile(out: TextBuilder, name: 'file' | 'lastFile', fileIndex: number, files: FilePaths): void {
   const path = filePath(fileIndex, files);
-  return path === undefined ? '' : `,"${name}":${stringText(path)}`;
-}
-
-/**
- * Characters JSON.stringify writes escaped: quote, backslash, control characters, and
- * (lone) surrogates. Strings without any, nearly all of an FTP trace's, are quoted as they
- * are: testing for them costs about half of what JSON.stringify does for a short string.
- */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A string as JSON.stringify writes it. */
-function stringText(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
-}
-
-function nullableText(value: string | null): string {
-  return value === null ? 'null' : stringText(value);
-}
-
-/** A number as JSON.stringify writes it: NaN and the infinities are null. */
-function numberText(value: number | null): string {
-  return value !== null && Number.isFinite(value) ? String(value) : 'null';
+  if (path === undefined) return;
+  out.ascii(name === 'file' ? ',"file":' : ',"lastFile":');
+  out.jsonString(path);
 }
 
 /** A finding as an object: the reference for findingText(). */
@@ -342,12 +521,13 @@ export function renderJson(analysis: Analysis): string {
 
 /** The JSON document of an analysis that holds its sessions (see renderJsonDocument). */
 export function renderJsonChunks(analysis: Analysis): Generator<string> {
-  return renderJsonDocument(analysis, analysisTexts(analysis, sessionElementText, connectionElementText, jsonListTexts));
+  return renderJsonDocument(analysis, analysisTexts(analysis, writeSessionElement, writeConnectionElement, jsonListTexts));
 }
 
-/** A connection's element of the document's `connections` list, led by its separator (see sessionElementText). */
-export function connectionElementText(connection: ConnectionReport, files: FilePaths): string {
-  return `${ELEMENT_SEPARATOR}${connectionText(connection, files)}`;
+/** A connection's element of the document's `connections` list, led by its separator (see writeSessionElement). */
+export function writeConnectionElement(out: TextBuilder, connection: ConnectionReport, files: FilePaths): void {
+  out.ascii(ELEMENT_SEPARATOR);
+  writeConnection(out, connection, files);
 }
 
 /** What goes before each element of a top-level list. */
@@ -358,8 +538,9 @@ const ELEMENT_SEPARATOR = ',\n';
  * separator that goes before each element (renderJsonDocument drops the first one): kept
  * as bytes in the order of their ids, consecutive sessions are then one piece to write.
  */
-export function sessionElementText(session: SessionReport, findings: readonly Finding[], files: FilePaths): string {
-  return `${ELEMENT_SEPARATOR}${sessionText(session, findings, files)}`;
+export function writeSessionElement(out: TextBuilder, session: SessionReport, findings: readonly Finding[], files: FilePaths): void {
+  out.ascii(ELEMENT_SEPARATOR);
+  writeSession(out, session, findings, files);
 }
 
 /**
@@ -412,8 +593,14 @@ const HELPER_ITEM_SEPARATOR = ',';
 
 /** The json format's texts of the trace-wide lists' items: a finding as an element of the document's `findings`. */
 export const jsonListTexts: ListTexts = {
-  finding: (finding, files) => `${ELEMENT_SEPARATOR}${findingText(finding, files)}`,
-  helperItem: (item) => `${HELPER_ITEM_SEPARATOR}${JSON.stringify(item)}`,
+  finding: (out, finding, files) => {
+    out.ascii(ELEMENT_SEPARATOR);
+    writeFinding(out, finding, files);
+  },
+  helperItem: (out, item) => {
+    out.ascii(HELPER_ITEM_SEPARATOR);
+    out.text(JSON.stringify(item));
+  },
 };
 
 /**
@@ -451,25 +638,29 @@ export function renderNdjson(analysis: Analysis): string {
 
 /** The ndjson lines of an analysis that holds its sessions (see renderNdjsonRecords). */
 export function renderNdjsonLines(analysis: Analysis): Generator<string> {
-  return renderNdjsonRecords(analysis, analysisTexts(analysis, ndjsonSessionText, ndjsonConnectionText, ndjsonListTexts));
+  return renderNdjsonRecords(analysis, analysisTexts(analysis, writeNdjsonSession, writeNdjsonConnection, ndjsonListTexts));
 }
 
 /** A connection's ndjson line. */
-export function ndjsonConnectionText(connection: ConnectionReport, files: FilePaths): string {
-  return typedLine('connection', connectionText(connection, files));
+export function writeNdjsonConnection(out: TextBuilder, connection: ConnectionReport, files: FilePaths): void {
+  writeConnection(out, connection, files, '{"type":"connection",');
+  out.ascii('\n');
 }
 
 /** The ndjson format's texts of the trace-wide lists' items: a finding as its line. */
 export const ndjsonListTexts: ListTexts = {
-  finding: (finding, files) => typedLine('finding', findingText(finding, files)),
+  finding: (out, finding, files) => {
+    writeFinding(out, finding, files, '{"type":"finding",');
+    out.ascii('\n');
+  },
   helperItem: jsonListTexts.helperItem,
 };
 
 /** A session's ndjson lines: its record, then a line per transfer. */
-export function ndjsonSessionText(session: SessionReport, findings: readonly Finding[], files: FilePaths): string {
-  let text = `${sessionText(session, findings, files, 'record')}\n`;
-  for (const transfer of session.transfers) text += typedLine('transfer', JSON.stringify(transferJson(transfer, files)));
-  return text;
+export function writeNdjsonSession(out: TextBuilder, session: SessionReport, findings: readonly Finding[], files: FilePaths): void {
+  writeSession(out, session, findings, files, 'record');
+  out.ascii('\n');
+  for (const transfer of session.transfers) out.text(typedLine('transfer', JSON.stringify(transferJson(transfer, files))));
 }
 
 /**
@@ -494,5 +685,5 @@ export function* renderNdjsonRecords<Text extends string | Uint8Array>(analysis:
  */
 function typedLine(type: string, objectText: string): string {
   const members = objectText.slice(1);
-  return `{"type":${stringText(type)}${members === '}' ? '' : ','}${members}\n`;
+  return `{"type":${JSON.stringify(type)}${members === '}' ? '' : ','}${members}\n`;
 }

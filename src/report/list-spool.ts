@@ -11,6 +11,7 @@ import type { Finding } from '../findings.js';
 import type { ListParts, TraceLists } from '../trace-lists.js';
 import type { FilePaths, HelperTexts, ListTexts } from './session-texts.js';
 import { TextSpool, type SpoolOptions } from './spool.js';
+import { TextBuilder } from './text-builder.js';
 
 /** One section's parts: their spool ids and keys, in the order they were added. */
 class SectionIndex {
@@ -50,19 +51,20 @@ class SectionIndex {
 /** A list whose parts are kept as text: each item's text, its separator included, one after the other. */
 export class SpooledList<T> implements ListParts<T> {
   readonly #sections: (SectionIndex | undefined)[] = [];
+  readonly #out = new TextBuilder();
 
   constructor(
     private readonly spool: TextSpool,
-    private readonly text: (item: T) => string,
+    private readonly write: (out: TextBuilder, item: T) => void,
   ) {}
 
   add(section: number, key: number, items: readonly T[]): void {
     if (items.length === 0) return;
-    let text = '';
-    for (const item of items) text += this.text(item);
+    const out = this.#out.reset();
+    for (const item of items) this.write(out, item);
     let index = this.#sections[section];
     if (index === undefined) index = this.#sections[section] = new SectionIndex();
-    index.push(this.spool.append(text), key);
+    index.push(this.spool.append(out.view()), key);
   }
 
   /** The items' texts in report order, those next to each other joined (see TextSpool.runs). */
@@ -82,7 +84,7 @@ export class SpooledLists implements TraceLists {
 
   constructor(texts: ListTexts, files: FilePaths, options?: SpoolOptions) {
     const spool = this.#spool = new TextSpool(options);
-    this.findings = new SpooledList(spool, (finding) => texts.finding(finding, files));
+    this.findings = new SpooledList(spool, (out, finding) => texts.finding(out, finding, files));
     this.expectations = new SpooledList(spool, texts.helperItem);
     this.rewrites = new SpooledList(spool, texts.helperItem);
     this.drops = new SpooledList(spool, texts.helperItem);

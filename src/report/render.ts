@@ -29,16 +29,16 @@ export interface SessionRenderer {
 
 const SESSION_LOADERS = {
   json: async () => {
-    const { renderJsonDocument, sessionElementText, connectionElementText, jsonListTexts } = await import('./json.js');
-    return { sessionText: sessionElementText, connectionText: connectionElementText, listTexts: jsonListTexts, render: renderJsonDocument };
+    const { renderJsonDocument, writeSessionElement, writeConnectionElement, jsonListTexts } = await import('./json.js');
+    return { sessionText: writeSessionElement, connectionText: writeConnectionElement, listTexts: jsonListTexts, render: renderJsonDocument };
   },
   ndjson: async () => {
-    const { renderNdjsonRecords, ndjsonSessionText, ndjsonConnectionText, ndjsonListTexts } = await import('./json.js');
-    return { sessionText: ndjsonSessionText, connectionText: ndjsonConnectionText, listTexts: ndjsonListTexts, render: renderNdjsonRecords };
+    const { renderNdjsonRecords, writeNdjsonSession, writeNdjsonConnection, ndjsonListTexts } = await import('./json.js');
+    return { sessionText: writeNdjsonSession, connectionText: writeNdjsonConnection, listTexts: ndjsonListTexts, render: renderNdjsonRecords };
   },
   zeek: async () => {
-    const { renderZeekLog, zeekSessionText } = await import('./zeek.js');
-    return { sessionText: zeekSessionText, connectionText: null, listTexts: null, render: (_analysis, texts) => renderZeekLog(texts.sessions) };
+    const { renderZeekLog, writeZeekSession } = await import('./zeek.js');
+    return { sessionText: writeZeekSession, connectionText: null, listTexts: null, render: (_analysis, texts) => renderZeekLog(texts.sessions) };
   },
 } satisfies Record<SessionFormat, () => Promise<SessionRenderer>>;
 

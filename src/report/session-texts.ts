@@ -5,6 +5,7 @@
  */
 import type { Analysis, ConnectionReport, SessionReport } from '../analysis.js';
 import type { Finding } from '../findings.js';
+import { TextBuilder } from './text-builder.js';
 
 /**
  * The paths of the files a run read, in the order given to analyze(): all that a
@@ -14,20 +15,20 @@ import type { Finding } from '../findings.js';
  */
 export type FilePaths = readonly string[];
 
-/** A session's text in one format: `findings` are the session's own, in Analysis.findings order. */
-export type SessionText = (session: SessionReport, findings: readonly Finding[], files: FilePaths) => string;
+/** Writes a session's text in one format: `findings` are the session's own, in Analysis.findings order. */
+export type SessionText = (out: TextBuilder, session: SessionReport, findings: readonly Finding[], files: FilePaths) => void;
 
-/** A listed connection's text in one format. */
-export type ConnectionText = (connection: ConnectionReport, files: FilePaths) => string;
+/** Writes a listed connection's text in one format. */
+export type ConnectionText = (out: TextBuilder, connection: ConnectionReport, files: FilePaths) => void;
 
 /**
  * The texts of the items of the trace-wide lists in one format (src/trace-lists.ts), each
  * with what goes before it in its list, so that texts made apart read back as one piece.
  */
 export interface ListTexts {
-  finding(finding: Finding, files: FilePaths): string;
+  finding(out: TextBuilder, finding: Finding, files: FilePaths): void;
   /** An element of one of the helper report's lists. */
-  helperItem(item: object): string;
+  helperItem(out: TextBuilder, item: object): void;
 }
 
 /** The texts of the helper report's lists, each in report order (see ListTexts.helperItem). */
@@ -70,10 +71,10 @@ export function findingsBySession(analysis: Analysis): Map<number, Finding[]> {
 }
 
 /** The texts of the sessions an analysis holds, in its order (by id), made one at a time as they are read. */
-export function* sessionTexts(analysis: Analysis, text: SessionText): Generator<string> {
+export function sessionTexts(analysis: Analysis, text: SessionText): Generator<string> {
   const files = filePaths(analysis);
   const findings = findingsBySession(analysis);
-  for (const session of analysis.sessions) yield text(session, findings.get(session.id) ?? [], files);
+  return writtenTexts(analysis.sessions, (out, session) => text(out, session, findings.get(session.id) ?? [], files));
 }
 
 /** The texts of the lists an analysis holds, made one at a time as they are read. */
@@ -83,18 +84,22 @@ export function analysisTexts(analysis: Analysis, sessionText: SessionText, conn
   const item = listTexts.helperItem;
   return {
     sessions: sessionTexts(analysis, sessionText),
-    connections: lazyMap(analysis.connections, (connection) => connectionText(connection, files)),
-    findings: lazyMap(analysis.findings, (finding) => listTexts.finding(finding, files)),
+    connections: writtenTexts(analysis.connections, (out, connection) => connectionText(out, connection, files)),
+    findings: writtenTexts(analysis.findings, (out, finding) => listTexts.finding(out, finding, files)),
     helper: {
-      expectations: lazyMap(helper?.expectations ?? [], item),
-      rewrites: lazyMap(helper?.rewrites ?? [], item),
-      drops: lazyMap(helper?.drops ?? [], item),
-      ignored: lazyMap(helper?.ignored ?? [], item),
+      expectations: writtenTexts(helper?.expectations ?? [], item),
+      rewrites: writtenTexts(helper?.rewrites ?? [], item),
+      drops: writtenTexts(helper?.drops ?? [], item),
+      ignored: writtenTexts(helper?.ignored ?? [], item),
     },
   };
 }
 
-/** The items mapped one at a time, as they are read. */
-export function* lazyMap<T, U>(items: readonly T[], map: (item: T) => U): Generator<U> {
-  for (const item of items) yield map(item);
+/** The items' texts, each written when it is read, in one builder reused from item to item. */
+export function* writtenTexts<T>(items: readonly T[], write: (out: TextBuilder, item: T) => void): Generator<string> {
+  const out = new TextBuilder();
+  for (const item of items) {
+    write(out.reset(), item);
+    yield out.toString();
+  }
 }

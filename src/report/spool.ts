@@ -93,12 +93,19 @@ export class TextSpool {
   }
 
   /** Keeps the text of `id` (1, 2, 3...: each once, in any order). */
-  add(id: number, text: string): void {
+  /** Keeps the text of `id`: a string, or UTF-8 bytes (copied: the caller may reuse them at once). */
+  add(id: number, text: string | Uint8Array): void {
     if (this.#closed) throw new Error('the spool is closed');
     if (!Number.isInteger(id) || id < 1) throw new RangeError(`not a spool id: ${id}`);
     this.#grow(id);
     if (this.#where[id] !== ABSENT) throw new Error(`text ${id} spooled twice`);
     this.#count++;
+    if (typeof text !== 'string') {
+      if (!this.#spilled && this.#addBytesToMemory(id, text)) return;
+      this.#spilled = true;
+      this.#addBytesToFile(id, text);
+      return;
+    }
     if (!this.#spilled && this.#addToMemory(id, text)) return;
     this.#spilled = true;
     this.#addToFile(id, text);
@@ -128,7 +135,7 @@ export class TextSpool {
   }
 
   /** Adds a text under the next id after the highest so far, and returns that id. */
-  append(text: string): number {
+  append(text: string | Uint8Array): number {
     const id = this.#lastId + 1;
     this.add(id, text);
     return id;
@@ -244,6 +251,34 @@ export class TextSpool {
     this.#length[id] = bytes.length;
     this.#memoryBytes += bytes.length;
     if (block === this.#current) this.#currentUsed += bytes.length;
+    return true;
+  }
+
+  /** Keeps a copy of the bytes in memory if they fit the budget; false when they do not (nothing kept). */
+  #addBytesToMemory(id: number, bytes: Uint8Array): boolean {
+    if (this.#memoryBytes + bytes.length > this.#budget) return false;
+    const blockBytes = Math.min(BLOCK_BYTES, Math.max(this.#budget, 1));
+    let block: number;
+    let at = 0;
+    if (bytes.length > blockBytes) {
+      // Too long for a block: a buffer of its own, of its exact size.
+      block = this.#blocks.length;
+      this.#blocks.push(Buffer.from(bytes));
+    } else {
+      if (this.#current < 0 || this.#currentUsed + bytes.length > this.#blocks[this.#current]!.length) {
+        this.#blocks.push(Buffer.allocUnsafe(blockBytes));
+        this.#current = this.#blocks.length - 1;
+        this.#currentUsed = 0;
+      }
+      block = this.#current;
+      at = this.#currentUsed;
+      this.#blocks[block]!.set(bytes, at);
+      this.#currentUsed += bytes.length;
+    }
+    this.#where[id] = block;
+    this.#offset[id] = at;
+    this.#length[id] = bytes.length;
+    this.#memoryBytes += bytes.length;
     return true;
   }
 

@@ -2,6 +2,7 @@ import type { Analysis, SessionReport } from '../analysis.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { MASKED } from '../ftp/session.js';
 import { sessionTexts } from './session-texts.js';
+import type { TextBuilder } from './text-builder.js';
 
 /** Zeek's ftp.log columns (scripts/base/protocols/ftp/info.zeek), in Zeek's order. */
 export const ZEEK_FTP_FIELDS = [
@@ -64,7 +65,7 @@ export function renderZeek(analysis: Analysis, now: Date = new Date()): string {
  * writing as it is made: joined, the log of a trace of many sessions is tens of MB.
  */
 export function renderZeekPieces(analysis: Analysis, now: Date = new Date()): Generator<string> {
-  return renderZeekLog(sessionTexts(analysis, zeekSessionText), now);
+  return renderZeekLog(sessionTexts(analysis, writeZeekSession), now);
 }
 
 /** The log, `sessions` giving the sessions' zeekSessionText() in id order, one or several a piece. */
@@ -85,6 +86,11 @@ export function* renderZeekLog<Text extends string | Uint8Array>(sessions: Itera
 }
 
 /** A session's rows, each ended by a line break; empty for a session with neither greeting nor command. */
+/** Writes a session's rows (see zeekSessionText). */
+export function writeZeekSession(out: TextBuilder, session: SessionReport): void {
+  out.text(zeekSessionText(session));
+}
+
 export function zeekSessionText(session: SessionReport): string {
   const rows: string[] = [];
   sessionRows(session, rows);

@@ -36,7 +36,7 @@ function spooled(parts: readonly Part[], budgetBytes: number, reuse: boolean): s
   const spool = new TextSpool({ budgetBytes, directory: dir });
   try {
     // Each item's text is led by a separator, as the report's are: the read-back splits on it.
-    const list = new SpooledList<string>(spool, (item) => `|${item}`);
+    const list = new SpooledList<string>(spool, (out, item) => out.text(`|${item}`));
     for (const part of parts) list.add(part.section, part.key, part.items);
     // Each piece decoded before the next is asked for, as a reused buffer requires.
     const pieces: string[] = [];
@@ -81,7 +81,7 @@ describe('trace-wide lists', () => {
 
   it('parts that come in key order are read back as they came, in runs', () => {
     const spool = new TextSpool({ budgetBytes: 1 << 20, directory: dir });
-    const list = new SpooledList<number>(spool, (item) => `${item};`);
+    const list = new SpooledList<number>(spool, (out, item) => out.ascii(`${item};`));
     for (let key = 0; key < 500; key++) list.add(0, key, [key]);
     const pieces = [...list.texts()];
     expect(pieces).toHaveLength(1);

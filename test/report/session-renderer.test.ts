@@ -15,6 +15,7 @@ import { loadSessionRenderer, type SessionFormat } from '../../src/report/render
 import { filePaths, findingsBySession } from '../../src/report/session-texts.js';
 import { SpooledLists } from '../../src/report/list-spool.js';
 import { TextSpool } from '../../src/report/spool.js';
+import { TextBuilder } from '../../src/report/text-builder.js';
 import type { ListParts } from '../../src/trace-lists.js';
 import { renderZeek } from '../../src/report/zeek.js';
 import { captureFiles } from '../support/captures.js';
@@ -37,15 +38,22 @@ async function fromSpool(format: SessionFormat, analysis: Analysis, order: reado
   const spool = new TextSpool({ budgetBytes });
   spools.push(spool);
   const findings = findingsBySession(analysis);
+  // One builder for every text, as the CLI has: the spool copies each text as it is added.
+  const out = new TextBuilder(16);
   const files = analysis.capture.files.map((file) => file.path);
   for (const index of order) {
     const session = analysis.sessions[index]!;
-    spool.add(session.id, renderer.sessionText(session, findings.get(session.id) ?? [], files));
+    renderer.sessionText(out.reset(), session, findings.get(session.id) ?? [], files);
+    spool.add(session.id, out.view());
   }
   // Connections come as the TCP table lets them go: here, last first.
   const connections = new TextSpool({ budgetBytes });
   spools.push(connections);
-  if (renderer.connectionText) for (const connection of [...analysis.connections].reverse()) connections.add(connection.id, renderer.connectionText(connection, files));
+  for (const connection of [...analysis.connections].reverse()) {
+    if (renderer.connectionText === null) break;
+    renderer.connectionText(out.reset(), connection, files);
+    connections.add(connection.id, out.view());
+  }
   // The lists' items come one a part, in shuffled order, each keyed by its place in its list.
   const lists = renderer.listTexts ? new SpooledLists(renderer.listTexts, files, { budgetBytes }) : null;
   if (lists) spools.push(lists);
