@@ -133,17 +133,19 @@ export class TextBuilder {
 
   /** A whole number from 0 to 2^32 - 1 in decimal, zero-padded to `width` digits. */
   #digits(value: number, width: number): void {
-    let count = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) count++;
+    let count = value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5
+      : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
     if (count < width) count = width;
     this.#room(count);
     const bytes = this.#bytes;
     let at = this.#length + count;
     this.#length = at;
+    // Unsigned 32-bit arithmetic: >>> 0 keeps it in integer registers.
+    let rest = value >>> 0;
     for (let i = 0; i < count; i++) {
-      const digit = value % 10;
-      bytes[--at] = 0x30 + digit;
-      value = (value - digit) / 10;
+      const next = (rest / 10) >>> 0;
+      bytes[--at] = 0x30 + rest - next * 10;
+      rest = next;
     }
   }
 
