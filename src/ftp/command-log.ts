@@ -41,18 +41,30 @@ export class StringPool {
   }
 }
 
-// Per row: `numbers` holds frame, fileIndex, reply code, reply frame, reply fileIndex,
-// command time, reply time; `cells` holds the Command itself while it is one, or once
-// folded the command word, then argument and reply text.
-const NUMBERS = 7;
+// Per row: `integers` holds frame, fileIndex, reply code, reply frame and reply fileIndex,
+// `times` the command's and the reply's time; `cells` holds the Command itself while it is
+// one, or once folded the command word, then argument and reply text. The integers take 32
+// bits each, not a double: a row is 60 bytes instead of 80, and on a trace whose sessions
+// never settle the pages are fresh memory, whose first touch costs more than the fold does.
+// A command with a number past 32 bits (a frame beyond the 4 billionth) stays an object.
+const INTEGERS = 5;
+const TIMES = 2;
 const CELLS = 3;
+const MAX_INTEGER = 0xffffffff;
 /** Rows a session takes at a time: most sessions are short, and a block is never shared. */
 export const BLOCK_ROWS = 8;
-const PAGE_ROWS = 4096;
+/**
+ * Rows a page holds. Its cells array (PAGE_ROWS * CELLS slots of 8 bytes) is then larger than
+ * V8's largest regular object (128 KiB), so it is made in the large-object space, which the
+ * young-generation collector promotes without copying: a page of 4096 rows (96 KiB of cells)
+ * was copied twice on its way to the old generation, and a trace of many sessions makes many.
+ */
+export const PAGE_ROWS = 8192;
 
 /** The pages of rows of one FTP stage; sessions take blocks of rows from it. */
 export class CommandStore {
-  private readonly numberPages: Float64Array[] = [];
+  private readonly integerPages: Uint32Array[] = [];
+  private readonly timePages: Float64Array[] = [];
   private readonly cellPages: (string | Command)[][] = [];
   private rows = 0;
   /** Blocks given back by settled sessions, taken again before new rows are. */
@@ -62,7 +74,7 @@ export class CommandStore {
 
   /** Rows in pages: what the store holds, used or free. */
   get capacity(): number {
-    return this.numberPages.length * PAGE_ROWS;
+    return this.integerPages.length * PAGE_ROWS;
   }
 
   /** A new block of BLOCK_ROWS rows; returns its first row. */
@@ -70,7 +82,8 @@ export class CommandStore {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
     if (this.rows % PAGE_ROWS === 0) {
-      this.numberPages.push(new Float64Array(PAGE_ROWS * NUMBERS));
+      this.integerPages.push(new Uint32Array(PAGE_ROWS * INTEGERS));
+      this.timePages.push(new Float64Array(PAGE_ROWS * TIMES));
       this.cellPages.push(new Array<string | Command>(PAGE_ROWS * CELLS).fill(''));
     }
     const first = this.rows;
@@ -96,17 +109,25 @@ export class CommandStore {
     return typeof cell === 'string' ? null : cell;
   }
 
+  /** Whether a row can hold the command and its reply (see the row layout above). */
+  fits(command: Command, reply: Reply): boolean {
+    return command.frame <= MAX_INTEGER && command.fileIndex <= MAX_INTEGER && reply.frame <= MAX_INTEGER &&
+      reply.fileIndex <= MAX_INTEGER && reply.code <= MAX_INTEGER;
+  }
+
   fold(row: number, command: Command, reply: Reply): void {
     const page = Math.floor(row / PAGE_ROWS);
-    const n = (row % PAGE_ROWS) * NUMBERS;
-    const numbers = this.numberPages[page]!;
-    numbers[n] = command.frame;
-    numbers[n + 1] = command.fileIndex;
-    numbers[n + 2] = reply.code;
-    numbers[n + 3] = reply.frame;
-    numbers[n + 4] = reply.fileIndex;
-    numbers[n + 5] = command.time;
-    numbers[n + 6] = reply.time;
+    const n = (row % PAGE_ROWS) * INTEGERS;
+    const integers = this.integerPages[page]!;
+    integers[n] = command.frame;
+    integers[n + 1] = command.fileIndex;
+    integers[n + 2] = reply.code;
+    integers[n + 3] = reply.frame;
+    integers[n + 4] = reply.fileIndex;
+    const t = (row % PAGE_ROWS) * TIMES;
+    const times = this.timePages[page]!;
+    times[t] = command.time;
+    times[t + 1] = reply.time;
     const cells = this.cellPages[page]!;
     const c = (row % PAGE_ROWS) * CELLS;
     cells[c] = command.command;
@@ -117,12 +138,14 @@ export class CommandStore {
   /** A folded row, made into objects again. */
   unfold(row: number): CommandRecord {
     const page = Math.floor(row / PAGE_ROWS);
-    const n = (row % PAGE_ROWS) * NUMBERS;
-    const numbers = this.numberPages[page]!;
+    const n = (row % PAGE_ROWS) * INTEGERS;
+    const integers = this.integerPages[page]!;
+    const t = (row % PAGE_ROWS) * TIMES;
+    const times = this.timePages[page]!;
     const cells = this.cellPages[page]!;
     const c = (row % PAGE_ROWS) * CELLS;
-    const reply = new Reply(numbers[n + 2]!, cells[c + 2] as string, NO_LINES, { fileIndex: numbers[n + 4]!, frame: numbers[n + 3]!, more: null }, numbers[n + 6]!);
-    return new Command(cells[c] as string, cells[c + 1] as string, { fileIndex: numbers[n + 1]!, frame: numbers[n]!, more: null }, numbers[n + 5]!, reply);
+    const reply = new Reply(integers[n + 2]!, cells[c + 2] as string, NO_LINES, { fileIndex: integers[n + 4]!, frame: integers[n + 3]!, more: null }, times[t + 1]!);
+    return new Command(cells[c] as string, cells[c + 1] as string, { fileIndex: integers[n + 1]!, frame: integers[n]!, more: null }, times[t]!, reply);
   }
 }
 
@@ -131,6 +154,11 @@ export class CommandLog implements Iterable<CommandRecord> {
   private count = 0;
   /** First row of each block, in order; null once released. */
   private blocks: number[] | null = [];
+  /**
+   * First row of the newest block, which a session's pushes and folds nearly always touch:
+   * read from here, the list of blocks stays out of the way (with thousands of sessions, out of the cache).
+   */
+  private newest = -1;
 
   constructor(private readonly store: CommandStore) {}
 
@@ -150,9 +178,13 @@ export class CommandLog implements Iterable<CommandRecord> {
 
   /** Lists a command; returns its index in this log, for fold(). */
   push(command: Command): number {
+    const blocks = this.live();
     const index = this.count++;
-    if (index % BLOCK_ROWS === 0) this.live().push(this.store.block());
-    this.store.keep(this.rowOf(index), command);
+    if (index % BLOCK_ROWS === 0) {
+      this.newest = this.store.block();
+      blocks.push(this.newest);
+    }
+    this.store.keep(this.newest + (index % BLOCK_ROWS), command);
     return index;
   }
 
@@ -171,7 +203,8 @@ export class CommandLog implements Iterable<CommandRecord> {
       !command.singleFrame ||
       command.pinned ||
       command.preliminary.length > 0 ||
-      command.invalidReply !== null
+      command.invalidReply !== null ||
+      !this.store.fits(command, reply)
     ) {
       return false;
     }
@@ -206,7 +239,9 @@ export class CommandLog implements Iterable<CommandRecord> {
   }
 
   private rowOf(index: number): number {
-    return this.live()[Math.floor(index / BLOCK_ROWS)]! + (index % BLOCK_ROWS);
+    const blocks = this.live();
+    const block = Math.floor(index / BLOCK_ROWS);
+    return (block === Math.floor((this.count - 1) / BLOCK_ROWS) ? this.newest : blocks[block]!) + (index % BLOCK_ROWS);
   }
 
   private live(): number[] {

@@ -24,6 +24,75 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, 
 
 const IAC = 0xff;
 
+/** Slots of a LineTexts cache (a power of two). */
+const TEXT_SLOTS = 4096;
+/** Lines longer than this are decoded each time: long lines (paths, MLST facts) seldom repeat. */
+const MAX_CACHED_LINE = 96;
+
+/**
+ * Texts of the lines an FTP stage saw lately, by their bytes, shared by its sessions. Most
+ * control lines repeat across sessions and within one ("NOOP", "200 NOOP ok.", "TYPE I",
+ * "226 Transfer complete."): a repeated line gets the string made the first time instead of a
+ * new one, with no call into Node's decoder, and the suffix asked of it last (a command's
+ * argument, a reply's text after its code) comes with it. A string seen before also has its
+ * hash computed already, for the maps that take it next (the command store's string pool).
+ *
+ * Direct-mapped: one text per slot, by a hash of the bytes; a line that takes the slot of
+ * another replaces it. Only ASCII lines are kept, so a text's characters are its bytes.
+ */
+export class LineTexts {
+  private readonly texts: string[] = new Array<string>(TEXT_SLOTS).fill('');
+  private readonly suffixes: string[] = new Array<string>(TEXT_SLOTS).fill('');
+  /** Where in its text each slot's suffix starts (-1: none kept). */
+  private readonly suffixFrom = new Int16Array(TEXT_SLOTS).fill(-1);
+  /** The slot of the text returned last, for suffix(). */
+  private lastSlot = -1;
+
+  /** The UTF-8 text of bytes[from, to). */
+  text(bytes: Uint8Array, from: number, to: number): string {
+    const length = to - from;
+    this.lastSlot = -1;
+    if (length === 0) return '';
+    if (length > MAX_CACHED_LINE) return utf8Slice.call(bytes, from, to);
+    // FNV-1a over the bytes; a byte of 0x80 or more (UTF-8) is decoded each time.
+    let hash = 0x811c9dc5;
+    for (let i = from; i < to; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return utf8Slice.call(bytes, from, to);
+      hash = Math.imul(hash ^ byte, 0x01000193);
+    }
+    const slot = (hash ^ (hash >>> 16)) & (TEXT_SLOTS - 1);
+    const cached = this.texts[slot]!;
+    if (cached.length === length && sameText(cached, bytes, from)) {
+      this.lastSlot = slot;
+      return cached;
+    }
+    const text = utf8Slice.call(bytes, from, to);
+    this.texts[slot] = text;
+    this.suffixFrom[slot] = -1;
+    this.suffixes[slot] = '';
+    this.lastSlot = slot;
+    return text;
+  }
+
+  /** text.slice(from), for the text returned last: made once per cached text (and `from`). */
+  suffix(text: string, from: number): string {
+    const slot = this.lastSlot;
+    if (slot < 0 || this.texts[slot] !== text) return text.slice(from);
+    if (this.suffixFrom[slot] === from) return this.suffixes[slot]!;
+    const suffix = text.slice(from);
+    this.suffixes[slot] = suffix;
+    this.suffixFrom[slot] = from;
+    return suffix;
+  }
+}
+
+/** Whether the ASCII string `text` is bytes[from, from + text.length). */
+function sameText(text: string, bytes: Uint8Array, from: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[from + i]) return false;
+  return true;
+}
+
 /**
  * The first `byte` in bytes[from, to), or -1. A loop, not the native indexOf: that one
  * has no end and would read on past the segment into the rest of the capture's chunk.
@@ -31,6 +100,15 @@ const IAC = 0xff;
  */
 function indexOfByte(bytes: Uint8Array, byte: number, from: number, to: number): number {
   for (let i = from; i < to; i++) if (bytes[i] === byte) return i;
+  return -1;
+}
+
+/** The first line feed or IAC in bytes[from, to), or -1: where plain text stops, found in one pass. */
+function indexOfLineFeedOrIac(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i];
+    if (byte === 0x0a || byte === IAC) return i;
+  }
   return -1;
 }
 const TELNET_SB = 0xfa;
@@ -79,7 +157,6 @@ export class LineSplitter {
    * hold many sessions.
    */
   private buffer: Uint8Array = NO_BYTES;
-  private readonly line = new Line();
   private length = 0;
   /**
    * Frames of the line being built: the first in two fields, the rest (rare: a line split
@@ -107,6 +184,15 @@ export class LineSplitter {
      * in most FTP traffic, so we resume there instead of throwing the line away.
      */
     private readonly looksLikeLineStart: (bytes: Uint8Array, start: number, end: number) => boolean = () => false,
+    /** Where repeated lines get their texts (the stage's sessions share one); null: each line is decoded. */
+    private readonly texts: LineTexts | null = null,
+    /**
+     * The record lines are handed on in. Splitters whose handlers never run inside one
+     * another (one stage's sessions: lines come one at a time, from the segment being read)
+     * share one, which stays in the cache where a record per splitter would be one more
+     * object to reach per line.
+     */
+    private readonly line: Line = new Line(),
   ) {}
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
@@ -131,7 +217,6 @@ export class LineSplitter {
     }
     // Whole runs of plain bytes are found at once and copied at once (or read in place);
     // only Telnet sequences (rare: IAC before ABOR) go byte by byte.
-    let iac = indexOfByte(bytes, IAC, i, n);
     let noted = false;
     while (i < n) {
       if (!noted && !this.skipping) {
@@ -143,16 +228,16 @@ export class LineSplitter {
         i++;
         continue;
       }
-      if (iac >= 0 && iac < i) iac = indexOfByte(bytes, IAC, i, n);
-      if (iac === i) {
-        this.telnetByte(IAC);
-        i++;
-        continue;
-      }
-      let lf = indexOfByte(bytes, 0x0a, i, n);
-      if (iac >= 0 && (lf < 0 || iac < lf)) {
-        this.appendRange(bytes, i, iac);
-        i = iac;
+      let lf = indexOfLineFeedOrIac(bytes, i, n);
+      if (lf >= 0 && bytes[lf] === IAC) {
+        // Text up to the IAC, then the Telnet sequence byte by byte.
+        if (lf === i) {
+          this.telnetByte(IAC);
+          i++;
+        } else {
+          this.appendRange(bytes, i, lf);
+          i = lf;
+        }
         continue;
       }
       if (lf >= 0 && this.length === 0 && !this.skipping && lf - i <= this.maxLineBytes) {
@@ -271,7 +356,7 @@ export class LineSplitter {
     if (crlf) end--;
     // One Line record per splitter, refilled per line: handlers keep its fields, never the record.
     const line = this.line;
-    line.text = utf8Slice.call(bytes, from, end);
+    line.text = this.texts !== null ? this.texts.text(bytes, from, end) : utf8Slice.call(bytes, from, end);
     line.fileIndex = this.firstFileIndex;
     line.frame = this.frameCount === 0 ? 0 : this.firstFrame;
     line.more = this.moreFrames;

@@ -4,7 +4,7 @@
  * may start with anything, even other digits.
  */
 import type { FrameRef } from '../findings.js';
-import type { Line } from './lines.js';
+import type { Line, LineTexts } from './lines.js';
 import { NO_LINES, Reply, spanOf, type ReplyRecord } from './model.js';
 
 /** Lines kept per multi-line reply; FEAT and STAT replies can be long, but not unbounded. */
@@ -19,6 +19,9 @@ export const NOT_A_REPLY = 'not-a-reply';
 
 export class ReplyAssembler {
   private open: { code: number; lines: string[]; frames: FrameRef[]; dropped: number } | null = null;
+
+  /** `texts`: where the lines came from, for the text after the code of a repeated one. */
+  constructor(private readonly texts: LineTexts | null = null) {}
 
   push(line: Line, time: number): ReplyEvent {
     const text = line.text;
@@ -40,7 +43,7 @@ export class ReplyAssembler {
       this.open = { code, lines: [line.text], frames: line.frames, dropped: 0 };
       return null;
     }
-    return new Reply(code, text.slice(4), NO_LINES, line, time);
+    return new Reply(code, this.texts !== null ? this.texts.suffix(text, 4) : text.slice(4), NO_LINES, line, time);
   }
 
   /** End of the stream: a multi-line reply still open is reported as it stands. */

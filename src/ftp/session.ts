@@ -6,7 +6,7 @@
  */
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
-import { LineSplitter, MAX_LINE_BYTES, type Line } from './lines.js';
+import { LineSplitter, MAX_LINE_BYTES, type Line, type LineTexts } from './lines.js';
 import { CommandLog, type CommandStore } from './command-log.js';
 import { Command, NO_REPLIES, spanOf, type FrameSpan, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
 import { NOT_A_REPLY, ReplyAssembler } from './replies.js';
@@ -33,6 +33,10 @@ export interface SessionHooks {
   listCommand(session: SessionRecord, where: FrameSpan): boolean;
   /** Where listed commands are kept, shared by the stage's sessions. */
   commands: CommandStore;
+  /** Texts of repeated lines, shared by the stage's sessions. */
+  texts: LineTexts;
+  /** The record the stage's line splitters hand lines on in (see LineSplitter). */
+  line: Line;
   /** The control connection ended: the record is complete, as far as the parser goes. */
   ended?(session: SessionRecord): void;
 }
@@ -41,12 +45,21 @@ export const MASKED = '********';
 
 /** Known words share one string: a trace of many sessions keeps every command it saw. */
 const COMMAND_WORDS: ReadonlyMap<string, string> = new Map(FTP_COMMANDS.map((word) => [word, word]));
+/**
+ * The known words by their letters packed into a number (wordCode): a line's word is found
+ * without cutting it out of the line as a string of its own first.
+ */
+const COMMAND_WORD_CODES: ReadonlyMap<number, string> = new Map(FTP_COMMANDS.map((word) => [wordCode(word, 0, word.length), word]));
 
 export class FtpSession {
   readonly record: SessionRecord;
   private readonly pending: Command[] = [];
-  private readonly replies = new ReplyAssembler();
-  private readonly splitters: [LineSplitter, LineSplitter];
+  private readonly replies: ReplyAssembler;
+  // One field per direction rather than a pair: one object fewer to reach on every segment.
+  private readonly clientSplitter: LineSplitter;
+  private readonly serverSplitter: LineSplitter;
+  /** True once the control channel is encrypted (record.tls is set): nothing more can be read. */
+  encrypted = false;
   private lastSize: { path: string; size: number } | null = null;
   private repliesSeen = 0;
   /** Where the client sent EPSV ALL, if it did. */
@@ -85,27 +98,21 @@ export class FtpSession {
     };
     this.controlClient = connection.client.address;
     this.controlServer = connection.server.address;
-    this.splitters = [
-      new LineSplitter((line) => this.clientLine(line), MAX_LINE_BYTES, startsLikeCommand),
-      new LineSplitter((line) => this.serverLine(line), MAX_LINE_BYTES, startsLikeReply),
-    ];
+    this.replies = new ReplyAssembler(hooks.texts);
+    this.clientSplitter = new LineSplitter((line) => this.clientLine(line), MAX_LINE_BYTES, startsLikeCommand, hooks.texts, hooks.line);
+    this.serverSplitter = new LineSplitter((line) => this.serverLine(line), MAX_LINE_BYTES, startsLikeReply, hooks.texts, hooks.line);
     if (connection.server.port === 990) {
       this.startTls({ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }, 'implicit');
     }
   }
 
-  /** True once the control channel is encrypted: nothing more can be read. */
-  get encrypted(): boolean {
-    return this.record.tls !== null;
-  }
-
   /** Stream bytes buffer[start, end) of one direction, from one frame. */
   data(direction: Direction, buffer: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void {
-    if (!this.encrypted) this.splitters[direction].pushRange(buffer, start, end, fileIndex, frame);
+    if (!this.encrypted) (direction === 0 ? this.clientSplitter : this.serverSplitter).pushRange(buffer, start, end, fileIndex, frame);
   }
 
   gap(direction: Direction, length: number): void {
-    this.splitters[direction].gap(length);
+    (direction === 0 ? this.clientSplitter : this.serverSplitter).gap(length);
     // Lost bytes may hold a command or a reply: pair by meaning until the two sides agree again.
     this.realigning = true;
     this.gapTime = this.now();
@@ -115,8 +122,8 @@ export class FtpSession {
 
   end(): void {
     if (!this.encrypted) {
-      this.splitters[0].end();
-      this.splitters[1].end();
+      this.clientSplitter.end();
+      this.serverSplitter.end();
     }
     const open = this.replies.flush(this.now());
     if (open) this.reply(open);
@@ -137,7 +144,7 @@ export class FtpSession {
       this.finding('ftp.command.too-long', 'warning', `command line longer than the cap; the rest was skipped`, line.frames);
     }
     const text = line.text;
-    const split = splitCommandLine(text);
+    const split = splitCommandLine(text, this.hooks.texts);
     if (split === null) return;
     const command = split.command;
     const argument = split.argument;
@@ -397,6 +404,7 @@ export class FtpSession {
 
   private startTls(frame: FrameRef, how: 'auth-tls' | 'implicit'): void {
     this.record.tls = { frame, how };
+    this.encrypted = true;
     this.finding('ftp.tls', 'note',
       how === 'implicit'
         ? 'implicit FTPS (port 990): the control channel is encrypted, so neither ftpcap nor the kernel helper can read it'
@@ -441,8 +449,9 @@ const splitLine = { command: '', argument: '' };
  * A command line's upper-cased word (known words shared) and its argument, or null for a
  * blank line. The same as /^\s*(\S+)(?: (.*))?$/ (no match: the whole line is the word),
  * read without a regular expression for the usual line of printable ASCII and spaces.
+ * `texts`, when the line came from it, gives the argument of a repeated line as made before.
  */
-export function splitCommandLine(text: string): { command: string; argument: string } | null {
+export function splitCommandLine(text: string, texts: LineTexts | null = null): { command: string; argument: string } | null {
   const length = text.length;
   let start = 0;
   while (start < length && text.charCodeAt(start) === 0x20) start++;
@@ -468,11 +477,29 @@ export function splitCommandLine(text: string): { command: string; argument: str
   }
   if (argumentAt < 0) return splitOther(text);
   if (end === start) return null;
-  const word = start === 0 && end === length ? text : text.slice(start, end);
-  const upper = lower ? word.toUpperCase() : word;
-  splitLine.command = COMMAND_WORDS.get(upper) ?? upper;
-  splitLine.argument = argumentAt >= length ? '' : text.slice(argumentAt);
+  const known = end - start <= 4 ? COMMAND_WORD_CODES.get(wordCode(text, start, end)) : undefined;
+  if (known !== undefined) {
+    splitLine.command = known;
+  } else {
+    const word = start === 0 && end === length ? text : text.slice(start, end);
+    const upper = lower ? word.toUpperCase() : word;
+    splitLine.command = COMMAND_WORDS.get(upper) ?? upper;
+  }
+  splitLine.argument = argumentAt >= length ? '' : texts !== null ? texts.suffix(text, argumentAt) : text.slice(argumentAt);
   return splitLine;
+}
+
+/**
+ * text[start, end) (printable ASCII, at most 4 characters) upper-cased and packed 7 bits a
+ * character: the same number for "noop", "Noop" and "NOOP", and a small integer.
+ */
+function wordCode(text: string, start: number, end: number): number {
+  let code = 0;
+  for (let i = start; i < end; i++) {
+    const char = text.charCodeAt(i);
+    code = (code << 7) | (char >= 0x61 && char <= 0x7a ? char - 0x20 : char);
+  }
+  return code;
 }
 
 /** Lines with tabs, control characters or non-ASCII text: the regular expression itself. */

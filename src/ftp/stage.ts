@@ -8,6 +8,7 @@ import type { FindingSink } from '../findings.js';
 import type { Connection, ConnectionObserver, Direction, Segment } from '../tcp/types.js';
 import { CommandStore } from './command-log.js';
 import { classifyFirstLines, isReplyLine, type FtpEvidence } from './detect.js';
+import { Line, LineTexts } from './lines.js';
 import { DataChannelLinker } from './linkage.js';
 import { spanFrames, type FrameSpan, type SessionRecord } from './model.js';
 import { FtpSession, type SessionHooks } from './session.js';
@@ -69,6 +70,8 @@ export class FtpStage {
       transferRequested: (record, transfer) => linker.transferRequested(record, transfer),
       listCommand: (record, where) => this.listCommand(record, where),
       commands: new CommandStore(),
+      texts: new LineTexts(),
+      line: new Line(),
       ended: (record) => lifecycle.ended(record),
     };
   }

@@ -86,6 +86,14 @@ const FIRST_BYTES: readonly Uint8Array[] = PATTERNS.map((entries) => {
   return starts;
 });
 
+/**
+ * Whether a segment of this direction whose payload starts with `byte` can match a pattern:
+ * when not, the helper reads nothing of it but its sequence numbers (not the sender's address).
+ */
+export function mayStartPattern(direction: number, byte: number): boolean {
+  return FIRST_BYTES[direction]![byte] === 1;
+}
+
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0));
 }
@@ -210,7 +218,7 @@ export class FtpConntrackHelpers {
     const { buffer, payloadOffset, payloadLength } = segment;
     // Most control segments are other commands and replies: every pattern would fail at byte 0
     // (and `match` means something only after Matched or AddressMismatch).
-    if (payloadLength > 0 && FIRST_BYTES[segment.direction]![buffer[payloadOffset]!] === 0) return 0;
+    if (payloadLength > 0 && !mayStartPattern(segment.direction, buffer[payloadOffset]!)) return 0;
     // cmd.u3 starts as the sender's address: 229 never overwrites it (§2 step 7).
     const address = this.match.address;
     const addressLength = segment.ipVersion === 6 ? 16 : 4;

@@ -9,7 +9,7 @@ import { parseAddress, formatAddress } from '../decode/address.js';
 import { TCP_SYN } from '../decode/packet.js';
 import type { Connection, ConnectionObserver, Segment } from '../tcp/types.js';
 import { grown } from './columns.js';
-import { FtpConntrackHelpers, HelperAction, ORIGINAL, REPLY, seqAfter, type SegmentInput } from './conntrack-ftp.js';
+import { FtpConntrackHelpers, HelperAction, mayStartPattern, ORIGINAL, REPLY, seqAfter, type SegmentInput } from './conntrack-ftp.js';
 import { ExpectationTable, type Expectation } from './expectations.js';
 import type { KernelProfile } from './parsers.js';
 import { recordState, SegmentStore, type SegmentLog } from './segment-log.js';
@@ -80,6 +80,22 @@ class ControlColumns {
   }
 }
 
+/**
+ * A control connection's observer: a small object holding the control's number, so that a
+ * segment reaches the connection's columns directly (a map from connection id to number,
+ * read per segment, was one more lookup and cache miss on every control segment).
+ */
+class ControlObserver implements ConnectionObserver {
+  constructor(
+    private readonly onSegment: (control: number, connection: Connection, segment: Segment) => void,
+    private readonly control: number,
+  ) {}
+
+  segment(connection: Connection, segment: Segment): void {
+    this.onSegment(this.control, connection, segment);
+  }
+}
+
 export class HelperStage {
   readonly expectations = new ExpectationTable();
   /** Data connections that found an expectation (RELATED), by connection id. */
@@ -108,11 +124,8 @@ export class HelperStage {
   private readonly input: SegmentInput = {
     direction: 0, seenReply: false, seq: 0, buffer: new Uint8Array(0), payloadOffset: 0, payloadLength: 0, source: new Uint8Array(16), ipVersion: 4,
   };
-  /**
-   * The one observer every control connection gets: it finds the connection's state by id,
-   * so a new connection costs no observer object or closure.
-   */
-  private readonly observer: ConnectionObserver = { segment: (connection, segment) => this.segment(connection, segment) };
+  /** What every control connection's observer calls, with the control's number. */
+  private readonly onSegment = (control: number, connection: Connection, segment: Segment): void => this.segment(control, connection, segment);
   private readonly publicOf: ReadonlyMap<string, string>;
 
   constructor(readonly options: HelperOptions) {
@@ -199,7 +212,7 @@ export class HelperStage {
     }
     // Expectations die with their master only when conntrack destroys it (TIME_WAIT, 120 s
     // after the FIN), which the 300 s expectation timeout mostly covers; a FIN alone keeps them.
-    return this.observer;
+    return new ControlObserver(this.onSegment, control);
   }
 
   /** A new connection the trace saw open: conntrack looks it up in the expectation table and, if found, it is RELATED. */
@@ -247,8 +260,7 @@ export class HelperStage {
     return dst;
   }
 
-  private segment(connection: Connection, segment: Segment): void {
-    const control = this.controlOf.get(connection.id)!;
+  private segment(control: number, connection: Connection, segment: Segment): void {
     const columns = this.columns;
     const direction = segment.direction === 0 ? ORIGINAL : REPLY;
     const flags = columns.flags[control]!;
@@ -261,8 +273,12 @@ export class HelperStage {
     input.buffer = segment.buffer;
     input.payloadOffset = segment.payloadOffset;
     input.payloadLength = segment.payloadLength;
-    const sourceAt = control * 32 + direction * 16;
-    for (let i = 0; i < (ipVersion === 6 ? 16 : 4); i++) input.source[i] = columns.sources[sourceAt + i]!;
+    // The sender's address is read only by a segment that may start a pattern (most are
+    // other commands and replies): the others leave it as it was, unread.
+    if (segment.payloadLength > 0 && mayStartPattern(direction, segment.buffer[segment.payloadOffset]!)) {
+      const sourceAt = control * 32 + direction * 16;
+      for (let i = 0; i < (ipVersion === 6 ? 16 : 4); i++) input.source[i] = columns.sources[sourceAt + i]!;
+    }
     input.ipVersion = ipVersion;
     const action = this.helpers.process(control, input);
     if (direction === REPLY) columns.flags[control] = flags | SEEN_REPLY;

@@ -22,6 +22,34 @@ export class PendingRun {
   ) {}
 }
 
+/**
+ * Where a history ring is: `size` bytes (a power of two) at `at` in `bytes`, which is a slab
+ * shared by many rings or the ring's own array.
+ */
+export class HistoryRing {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly at: number,
+    readonly size: number,
+  ) {}
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * What scan() found in a segment, read right after it (classification, counts, findings).
+ * One per table, not per direction: a connection's halves hold what lasts beyond a segment.
+ */
+export class ScanResult {
+  /** Bytes never seen before, and bytes seen before. */
+  newBytes = 0;
+  overlapBytes = 0;
+  /** First rel where a byte differs from its earlier copy (-1: none), and that copy's frame (0: unknown). */
+  differsAt = -1;
+  differsFileIndex = 0;
+  differsFrame = 0;
+}
+
 /** Which named cap stopped a direction from buffering. */
 export type BufferCap = 'maxBufferedBytesPerConnection' | 'maxBufferedBytesTotal' | 'maxPendingRunsPerDirection';
 
@@ -33,10 +61,10 @@ export interface StreamSink {
   reserveBuffer(bytes: number): BufferCap | null;
   releaseBuffer(bytes: number): void;
   /** A MIN_HISTORY ring for a direction's delivered bytes, or null when the budget is spent. */
-  acquireHistory(): Uint8Array | null;
+  acquireHistory(): HistoryRing | null;
   /** Whether a ring may grow by `bytes`; reserved when true. */
   reserveHistory(bytes: number): boolean;
-  releaseHistory(ring: Uint8Array): void;
+  releaseHistory(ring: HistoryRing): void;
   capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void;
 }
 
@@ -59,7 +87,12 @@ export const MIN_HISTORY = 1024;
 export class HalfConnection {
   /** Next byte the stream view delivers; everything before it was delivered or given up. */
   nextRel = 0;
-  /** End of the highest payload seen, and its 32-bit sequence number (the rel reference). */
+  /**
+   * End of the highest payload seen, and its 32-bit sequence number (the rel reference).
+   * Sequence numbers are kept as int32 (`seq | 0`, the same 32 bits) here and in lastSeq and
+   * lastAck: an int32 is a small integer stored in the object itself, where a number above
+   * 2^31 is a heap number of its own, one more object to reach on every segment.
+   */
   highestRel = 0;
   highestSeq = 0;
   started = false;
@@ -72,7 +105,7 @@ export class HalfConnection {
   ackedRel = -1;
   /** Before this direction started: the first ACK number the peer sent for it (-1 none). */
   ackHint = -1;
-  /** Previous segment of this direction (keep-alive, window-update classification). */
+  /** Previous segment of this direction (keep-alive, window-update classification); seq and ack as int32. */
   hasLast = false;
   lastSeq = 0;
   lastAck = 0;
@@ -84,8 +117,16 @@ export class HalfConnection {
   /** Bytes held in PendingRun copies. */
   bufferedBytes = 0;
   /** Ring of the latest delivered bytes (power-of-two size), valid for [historyStart, nextRel). */
-  history: Uint8Array | null = null;
+  history: HistoryRing | null = null;
   historyStart = 0;
+  /**
+   * The ring's bytes, offset and size - 1, copied from `history`: each delivered segment
+   * writes to the ring, and reading these fields of this object, which the segment touched
+   * already, spares a cache miss on the ring's own object.
+   */
+  private ringBytes: Uint8Array = NO_BYTES;
+  private ringAt = 0;
+  private ringMask = 0;
 
   // The last delivered chunks (rel, file, frame), for naming the first copy in a finding.
   chunkCount = 0;
@@ -102,26 +143,42 @@ export class HalfConnection {
   chunkFile3 = 0;
   chunkFrame3 = 0;
 
-  // Results of the last scan(): what the segment adds, repeats or contradicts.
-  newBytes = 0;
-  overlapBytes = 0;
-  differsAt = -1;
-  differsFileIndex = 0;
-  differsFrame = 0;
-
   constructor(
     public direction: Direction,
     public stats: DirectionStats,
     private readonly sink: StreamSink,
     private readonly limits: HalfLimits,
+    /** Where scan() leaves its results; every direction of a table shares one. */
+    private readonly scanned: ScanResult,
   ) {}
+
+  // Results of the last scan(): what the segment adds, repeats or contradicts.
+  get newBytes(): number {
+    return this.scanned.newBytes;
+  }
+
+  get overlapBytes(): number {
+    return this.scanned.overlapBytes;
+  }
+
+  get differsAt(): number {
+    return this.scanned.differsAt;
+  }
+
+  get differsFileIndex(): number {
+    return this.scanned.differsFileIndex;
+  }
+
+  get differsFrame(): number {
+    return this.scanned.differsFrame;
+  }
 
   /** Starts the stream at `seq` (rel 0). */
   start(seq: number): void {
     this.started = true;
     this.nextRel = 0;
     this.highestRel = 0;
-    this.highestSeq = seq >>> 0;
+    this.highestSeq = seq | 0;
   }
 
   relOf(seq: number): number {
@@ -129,7 +186,7 @@ export class HalfConnection {
   }
 
   private setHighest(rel: number): void {
-    this.highestSeq = (this.highestSeq + (rel - this.highestRel)) >>> 0;
+    this.highestSeq = (this.highestSeq + (rel - this.highestRel)) | 0;
     this.highestRel = rel;
   }
 
@@ -146,7 +203,8 @@ export class HalfConnection {
   scan(S: number, E: number, C: number, buf: Uint8Array, off: number, compare: boolean): void {
     let newBytes = 0;
     let overlap = 0;
-    this.differsAt = -1;
+    const scanned = this.scanned;
+    scanned.differsAt = -1;
     let pos = S > 0 ? S : 0;
     if (pos < E) {
       const next = this.nextRel;
@@ -167,16 +225,16 @@ export class HalfConnection {
           }
           const end = run.end < E ? run.end : E;
           overlap += end - pos;
-          if (compare && run.bytes !== null && this.differsAt < 0) {
+          if (compare && run.bytes !== null && scanned.differsAt < 0) {
             const cmpEnd = end < C ? end : C;
             const bytes = run.bytes;
             const runOff = pos - run.start;
             const segOff = off + (pos - S);
             for (let k = 0; k < cmpEnd - pos; k++) {
               if (bytes[runOff + k] !== buf[segOff + k]) {
-                this.differsAt = pos + k;
-                this.differsFileIndex = run.fileIndex;
-                this.differsFrame = run.frame;
+                scanned.differsAt = pos + k;
+                scanned.differsFileIndex = run.fileIndex;
+                scanned.differsFrame = run.frame;
                 break;
               }
             }
@@ -186,20 +244,22 @@ export class HalfConnection {
       }
       if (pos < E) newBytes += E - pos;
     }
-    this.newBytes = newBytes;
-    this.overlapBytes = overlap;
+    scanned.newBytes = newBytes;
+    scanned.overlapBytes = overlap;
   }
 
   private compareHistory(from: number, to: number, buf: Uint8Array, off: number): void {
-    const ring = this.history;
-    if (ring === null || this.differsAt >= 0) return;
+    const scanned = this.scanned;
+    if (this.history === null || scanned.differsAt >= 0) return;
     const start = from > this.historyStart ? from : this.historyStart;
-    const mask = ring.length - 1;
+    const bytes = this.ringBytes;
+    const at = this.ringAt;
+    const mask = this.ringMask;
     for (let rel = start; rel < to; rel++) {
-      if (ring[rel & mask] !== buf[off + (rel - from)]) {
-        this.differsAt = rel;
-        this.differsFileIndex = 0;
-        this.differsFrame = 0;
+      if (bytes[at + (rel & mask)] !== buf[off + (rel - from)]) {
+        scanned.differsAt = rel;
+        scanned.differsFileIndex = 0;
+        scanned.differsFrame = 0;
         this.findHistoryFrame(rel);
         return;
       }
@@ -428,7 +488,7 @@ export class HalfConnection {
     }
     if (this.history !== null) {
       this.sink.releaseHistory(this.history);
-      this.history = null;
+      this.useRing(null);
     }
   }
 
@@ -442,10 +502,10 @@ export class HalfConnection {
   private remember(buf: Uint8Array, from: number, length: number, fileIndex: number, frame: number): void {
     const max = this.limits.historyBytes;
     if (max === 0 || length === 0) return;
-    let ring = this.history;
-    if (ring === null) {
-      ring = this.history = this.sink.acquireHistory();
-      if (ring === null) return;
+    if (this.history === null) {
+      const acquired = this.sink.acquireHistory();
+      if (acquired === null) return;
+      this.useRing(acquired);
       this.historyStart = this.nextRel;
       this.chunkCount = 0;
     }
@@ -454,10 +514,12 @@ export class HalfConnection {
     // a sender retransmits (RFC 9293 §3.8.1), and a chatty control connection whose peer
     // ACKs promptly keeps the smallest ring however long it lives.
     const keepFrom = this.ackedRel > this.historyStart ? this.ackedRel : this.historyStart;
-    if (ring.length < max && end - keepFrom > ring.length) ring = this.growHistory(ring, end - keepFrom, max);
+    if (this.ringMask + 1 < max && end - keepFrom > this.ringMask + 1) this.growHistory(end - keepFrom, max);
     this.recordChunk(fileIndex, frame);
-    const size = ring.length;
-    const mask = size - 1;
+    const ring = this.ringBytes;
+    const at = this.ringAt;
+    const mask = this.ringMask;
+    const size = mask + 1;
     let rel = this.nextRel;
     if (length > size) {
       from += length - size;
@@ -466,11 +528,11 @@ export class HalfConnection {
     }
     const writeAt = rel & mask;
     if (length <= 64) {
-      for (let k = 0; k < length; k++) ring[(writeAt + k) & mask] = buf[from + k]!;
+      for (let k = 0; k < length; k++) ring[at + ((writeAt + k) & mask)] = buf[from + k]!;
     } else {
       const first = size - writeAt < length ? size - writeAt : length;
-      ring.set(buf.subarray(from, from + first), writeAt);
-      if (first < length) ring.set(buf.subarray(from + first, from + length), 0);
+      ring.set(buf.subarray(from, from + first), at + writeAt);
+      if (first < length) ring.set(buf.subarray(from + first, from + length), at);
     }
     if (end - size > this.historyStart) this.historyStart = end - size;
   }
@@ -517,25 +579,34 @@ export class HalfConnection {
       if (start <= rel && (best < 0 || start > this.chunkRelAt(best))) best = slot;
     }
     if (best < 0) return;
-    this.differsFileIndex = best === 0 ? this.chunkFile0 : best === 1 ? this.chunkFile1 : best === 2 ? this.chunkFile2 : this.chunkFile3;
-    this.differsFrame = best === 0 ? this.chunkFrame0 : best === 1 ? this.chunkFrame1 : best === 2 ? this.chunkFrame2 : this.chunkFrame3;
+    this.scanned.differsFileIndex = best === 0 ? this.chunkFile0 : best === 1 ? this.chunkFile1 : best === 2 ? this.chunkFile2 : this.chunkFile3;
+    this.scanned.differsFrame = best === 0 ? this.chunkFrame0 : best === 1 ? this.chunkFrame1 : best === 2 ? this.chunkFrame2 : this.chunkFrame3;
   }
 
   private chunkRelAt(slot: number): number {
     return slot === 0 ? this.chunkRel0 : slot === 1 ? this.chunkRel1 : slot === 2 ? this.chunkRel2 : this.chunkRel3;
   }
 
-  private growHistory(old: Uint8Array, needed: number, max: number): Uint8Array {
-    let size = old.length;
+  /** Moves the history to a larger ring of its own, when the budget allows. */
+  private growHistory(needed: number, max: number): void {
+    const old = this.history!;
+    let size = old.size;
     while (size < needed && size < max) size *= 2;
     if (size > max) size = 1 << (31 - Math.clz32(max));
-    if (size <= old.length || !this.sink.reserveHistory(size)) return old;
-    const ring = new Uint8Array(size);
-    const oldMask = old.length - 1;
+    if (size <= old.size || !this.sink.reserveHistory(size)) return;
+    const bytes = new Uint8Array(size);
+    const oldBytes = old.bytes;
+    const oldMask = old.size - 1;
     const mask = size - 1;
-    for (let rel = this.historyStart; rel < this.nextRel; rel++) ring[rel & mask] = old[rel & oldMask]!;
+    for (let rel = this.historyStart; rel < this.nextRel; rel++) bytes[rel & mask] = oldBytes[old.at + (rel & oldMask)]!;
     this.sink.releaseHistory(old);
+    this.useRing(new HistoryRing(bytes, 0, size));
+  }
+
+  private useRing(ring: HistoryRing | null): void {
     this.history = ring;
-    return ring;
+    this.ringBytes = ring === null ? NO_BYTES : ring.bytes;
+    this.ringAt = ring === null ? 0 : ring.at;
+    this.ringMask = ring === null ? 0 : ring.size - 1;
   }
 }

@@ -4,7 +4,7 @@
  * wire, classified) and the stream view (in-order bytes with gaps), or neither
  * (count-only). See types.ts for the contract with consumers.
  *
- * Hot path: one hash of the 4-tuple, one Map lookup and a short collision chain, counters,
+ * Hot path: one hash of the 4-tuple, one slot of the bucket array and a short chain, counters,
  * and no allocation unless a segment is out of order, a stream consumer gets a view of its
  * bytes, or a connection is new.
  */
@@ -12,7 +12,7 @@ import type { Frame } from '../capture/frame.js';
 import { formatAddress } from '../decode/address.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import type { Finding, Severity } from '../findings.js';
-import { HalfConnection, MIN_HISTORY, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
+import { HalfConnection, HistoryRing, MIN_HISTORY, ScanResult, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
 import { OVERLAP_POLICY, resolveTcpOptions, type TcpOptions } from './options.js';
 import { TupleKey } from './tuple.js';
 import {
@@ -77,6 +77,8 @@ const CAP_FINDING: Record<TcpCap, string> = {
   maxLiveConnections: TCP_FINDINGS.capLiveConnections,
 };
 
+/** Chain heads a new table starts with (a power of two); doubled whenever connections outnumber them. */
+const INITIAL_BUCKETS = 1024;
 /** History rings are carved from slabs this large: one ArrayBuffer for many connections. */
 const HISTORY_SLAB_BYTES = 256 * MIN_HISTORY;
 /** Trace seconds between idle sweeps: eviction costs nothing per packet. */
@@ -116,7 +118,9 @@ const enum FlowList {
 /** What all connections of a table share: options, the buffer budget, and the pool of history rings. */
 class Shared {
   bufferedTotal = 0;
-  private readonly historyPool: Uint8Array[] = [];
+  /** Where a direction's scan() of the current segment leaves its results. */
+  readonly scanned = new ScanResult();
+  private readonly historyPool: HistoryRing[] = [];
   private slab: Uint8Array | null = null;
   private slabUsed = 0;
   constructor(
@@ -132,27 +136,27 @@ class Shared {
     if (this.bufferedTotal > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = this.bufferedTotal;
   }
 
-  acquireHistory(): Uint8Array | null {
+  acquireHistory(): HistoryRing | null {
     const max = this.limits.historyBytes;
     // Below the pooled size, a ring of its own (sizes are powers of two).
     const size = max < MIN_HISTORY ? 1 << (31 - Math.clz32(max)) : MIN_HISTORY;
     if (this.bufferedTotal + size > this.options.maxBufferedBytesTotal) return null;
     this.add(size);
-    if (size < MIN_HISTORY) return new Uint8Array(size);
+    if (size < MIN_HISTORY) return new HistoryRing(new Uint8Array(size), 0, size);
     const pooled = this.historyPool.pop();
     if (pooled !== undefined) return pooled;
     if (this.slab === null || this.slabUsed === this.slab.length) {
       this.slab = new Uint8Array(HISTORY_SLAB_BYTES);
       this.slabUsed = 0;
     }
-    const bytes = this.slab.subarray(this.slabUsed, this.slabUsed + MIN_HISTORY);
+    const ring = new HistoryRing(this.slab, this.slabUsed, MIN_HISTORY);
     this.slabUsed += MIN_HISTORY;
-    return bytes;
+    return ring;
   }
 
-  releaseHistory(ring: Uint8Array): void {
-    this.add(-ring.length);
-    if (ring.length === MIN_HISTORY) this.historyPool.push(ring);
+  releaseHistory(ring: HistoryRing): void {
+    this.add(-ring.size);
+    if (ring.size === MIN_HISTORY) this.historyPool.push(ring);
   }
 }
 
@@ -183,7 +187,12 @@ class Flow extends TupleKey implements StreamSink {
   /** Buffer caps already reported for this connection (one finding each). */
   capsReported = 0;
   dataAfterFinReported = false;
-  readonly halves: [HalfConnection, HalfConnection];
+  /**
+   * The client → server and server → client halves. Two fields, not a pair: the pair was one
+   * more object to reach on every segment, and with thousands of connections a cache miss.
+   */
+  toServer: HalfConnection;
+  toClient: HalfConnection;
 
   constructor(
     private readonly shared: Shared,
@@ -194,10 +203,12 @@ class Flow extends TupleKey implements StreamSink {
   ) {
     super();
     this.assign(key);
-    this.halves = [
-      new HalfConnection(0, conn.stats[0], this, shared.limits),
-      new HalfConnection(1, conn.stats[1], this, shared.limits),
-    ];
+    this.toServer = new HalfConnection(0, conn.stats[0], this, shared.limits, shared.scanned);
+    this.toClient = new HalfConnection(1, conn.stats[1], this, shared.limits, shared.scanned);
+  }
+
+  half(direction: Direction): HalfConnection {
+    return direction === 0 ? this.toServer : this.toClient;
   }
 
   observer(): ConnectionObserver | null {
@@ -242,7 +253,7 @@ class Flow extends TupleKey implements StreamSink {
     this.shared.add(-bytes);
   }
 
-  acquireHistory(): Uint8Array | null {
+  acquireHistory(): HistoryRing | null {
     return this.shared.acquireHistory();
   }
 
@@ -252,12 +263,71 @@ class Flow extends TupleKey implements StreamSink {
     return true;
   }
 
-  releaseHistory(ring: Uint8Array): void {
+  releaseHistory(ring: HistoryRing): void {
     this.shared.releaseHistory(ring);
   }
 
   capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void {
     this.shared.onBufferCap(this, cap, direction, fileIndex, frame);
+  }
+}
+
+/**
+ * The table's index: chains of flows by tuple hash, their heads in a plain array indexed by
+ * the hash's low bits. A Map keyed by the hash did the same with one more memory access per
+ * packet (its bucket, then its entry), and with thousands of connections alive at once each
+ * access is a cache miss.
+ */
+class FlowBuckets {
+  private heads: (Flow | null)[] = new Array<Flow | null>(INITIAL_BUCKETS).fill(null);
+  private mask = INITIAL_BUCKETS - 1;
+  private count = 0;
+
+  /** The first flow of the chain that would hold `hash` (compare hashes and tuples along it). */
+  first(hash: number): Flow | null {
+    return this.heads[hash & this.mask]!;
+  }
+
+  add(flow: Flow): void {
+    if (++this.count > this.heads.length) this.grow();
+    const at = flow.hash & this.mask;
+    flow.bucketNext = this.heads[at]!;
+    this.heads[at] = flow;
+  }
+
+  remove(flow: Flow): void {
+    const at = flow.hash & this.mask;
+    let before: Flow | null = this.heads[at]!;
+    if (before === flow) {
+      this.heads[at] = flow.bucketNext;
+    } else {
+      while (before !== null && before.bucketNext !== flow) before = before.bucketNext;
+      if (before === null) return;
+      before.bucketNext = flow.bucketNext;
+    }
+    flow.bucketNext = null;
+    this.count--;
+  }
+
+  clear(): void {
+    this.heads.fill(null);
+    this.count = 0;
+  }
+
+  /** Twice the heads; each chain splits in two by the next bit of the hash. */
+  private grow(): void {
+    const old = this.heads;
+    this.heads = new Array<Flow | null>(old.length * 2).fill(null);
+    this.mask = this.heads.length - 1;
+    for (let flow of old) {
+      while (flow !== null) {
+        const next = flow.bucketNext;
+        const at = flow.hash & this.mask;
+        flow.bucketNext = this.heads[at]!;
+        this.heads[at] = flow;
+        flow = next;
+      }
+    }
   }
 }
 
@@ -306,7 +376,7 @@ export class ConnectionTable {
   readonly stats: TcpTableStats;
   private readonly options: Required<TcpOptions>;
   private readonly shared: Shared;
-  private readonly buckets = new Map<number, Flow>();
+  private readonly buckets = new FlowBuckets();
   /** The current packet's tuple. */
   private readonly key = new TupleKey();
   private openHead: Flow | null = null;
@@ -383,11 +453,13 @@ export class ConnectionTable {
 
     const key = this.key;
     key.read(pkt);
-    let flow = this.buckets.get(key.hash) ?? null;
+    let flow = this.buckets.first(key.hash);
     let match = 0;
     while (flow !== null) {
-      match = flow.match(key);
-      if (match !== 0) break;
+      if (flow.hash === key.hash) {
+        match = flow.match(key);
+        if (match !== 0) break;
+      }
       flow = flow.bucketNext;
     }
     let fromA = match === 1;
@@ -474,8 +546,7 @@ export class ConnectionTable {
       observer: null,
     };
     const flow = new Flow(this.shared, conn, this.key, srcIsClient);
-    flow.bucketNext = this.buckets.get(flow.hash) ?? null;
-    this.buckets.set(flow.hash, flow);
+    this.buckets.add(flow);
     this.append(flow, FlowList.Open);
     this.stats.connectionsCreated++;
     if (++this.stats.live > this.stats.peakLive) this.stats.peakLive = this.stats.live;
@@ -491,8 +562,8 @@ export class ConnectionTable {
    * sequence space (RFC 5961 §4 answers an in-window SYN with a challenge ACK instead).
    */
   private startsNewGeneration(flow: Flow, direction: Direction, pkt: DecodedPacket): boolean {
-    const half = flow.halves[direction];
-    const peer = flow.halves[direction ^ 1]!;
+    const half = flow.half(direction);
+    const peer = flow.half((direction ^ 1) as Direction);
     if (half.synSeen && pkt.seq === half.isn) return false;
     if (flow.state !== FlowState.Open || half.finRel >= 0 || peer.finRel >= 0) return true;
     // A SYN retransmission keeps its ISN, so another ISN before any data is a new attempt.
@@ -526,7 +597,7 @@ export class ConnectionTable {
 
   /** How a connection ends when the table stops tracking it, from what its segments showed. */
   private endAsSeen(flow: Flow, otherwise: ConnectionEnd): ConnectionEnd {
-    const [toServer, toClient] = flow.halves;
+    const { toServer, toClient } = flow;
     if (toServer.finRel >= 0 && toClient.finRel >= 0) return 'fin';
     if (toServer.finRel >= 0 || toClient.finRel >= 0) return 'half-closed';
     return otherwise;
@@ -581,9 +652,9 @@ export class ConnectionTable {
     const client = conn.client;
     conn.client = conn.server;
     conn.server = client;
-    const [toServer, toClient] = flow.halves;
-    flow.halves[0] = toClient;
-    flow.halves[1] = toServer;
+    const { toServer, toClient } = flow;
+    flow.toServer = toClient;
+    flow.toClient = toServer;
     toClient.direction = 0;
     toServer.direction = 1;
     conn.stats = [toClient.stats, toServer.stats];
@@ -594,8 +665,8 @@ export class ConnectionTable {
     if (flow.state === FlowState.Ended) return;
     if (!flow.decided) this.attach(flow);
     const buffered = this.syncBuffered(flow);
-    flow.halves[0].closeFlush(buffered);
-    flow.halves[1].closeFlush(buffered);
+    flow.toServer.closeFlush(buffered);
+    flow.toClient.closeFlush(buffered);
     const conn = flow.conn;
     conn.end = end;
     const observer = conn.observer;
@@ -604,8 +675,8 @@ export class ConnectionTable {
       flow.flushGap(observer, 1);
     }
     flow.state = FlowState.Ended;
-    flow.halves[0].release();
-    flow.halves[1].release();
+    flow.toServer.release();
+    flow.toClient.release();
     flow.buffered = false;
     if (observer !== null && observer.end !== undefined) observer.end(conn);
     this.hooks.ended?.(conn);
@@ -620,8 +691,8 @@ export class ConnectionTable {
     const buffered = observer !== null && observer.stream !== undefined;
     if (buffered !== flow.buffered) {
       if (!buffered) {
-        flow.halves[0].dropBuffers();
-        flow.halves[1].dropBuffers();
+        flow.toServer.dropBuffers();
+        flow.toClient.dropBuffers();
         flow.gapToServer = flow.gapToClient = 0;
       }
       flow.buffered = buffered;
@@ -647,8 +718,8 @@ export class ConnectionTable {
       else this.attach(flow);
     }
     const direction: Direction = fromA === flow.clientIsA ? 0 : 1;
-    const half = flow.halves[direction];
-    const peer = flow.halves[direction ^ 1]!;
+    const half = flow.half(direction);
+    const peer = flow.half((direction ^ 1) as Direction);
     half.stats.segments++;
 
     const seq = pkt.seq;
@@ -716,8 +787,8 @@ export class ConnectionTable {
       if (half.ackedRel > half.finRel) half.finAcked = true;
     }
     half.hasLast = true;
-    half.lastSeq = seq;
-    half.lastAck = pkt.ack;
+    half.lastSeq = seq | 0;
+    half.lastAck = pkt.ack | 0;
     half.lastWindow = pkt.window;
 
     if (flow.state === FlowState.Ended) return;
@@ -767,7 +838,7 @@ export class ConnectionTable {
       // the peer's closed window. Other stacks probe with the next byte itself.
       const peerWindowClosed = peer.hasLast && peer.lastWindow === 0;
       if (wireLength <= 1) {
-        const oneBelow = half.started ? half.relOf(pkt.seq) === half.highestRel - 1 : peer.hasLast && ((pkt.seq + 1) >>> 0) === peer.lastAck;
+        const oneBelow = half.started ? half.relOf(pkt.seq) === half.highestRel - 1 : peer.hasLast && ((pkt.seq + 1) | 0) === peer.lastAck;
         if (oneBelow && (wireLength === 0 || half.newBytes === 0)) {
           return peerWindowClosed ? SegmentKind.ZeroWindowProbe : SegmentKind.KeepAlive;
         }
@@ -775,7 +846,7 @@ export class ConnectionTable {
       }
       if (wireLength === 0) {
         const atNext = half.started ? half.relOf(pkt.seq) === half.highestRel : true;
-        if (half.hasLast && atNext && pkt.seq === half.lastSeq && pkt.ack === half.lastAck && pkt.window !== half.lastWindow) {
+        if (half.hasLast && atNext && (pkt.seq | 0) === half.lastSeq && (pkt.ack | 0) === half.lastAck && pkt.window !== half.lastWindow) {
           return SegmentKind.WindowUpdate;
         }
         return SegmentKind.Control;
@@ -946,16 +1017,7 @@ export class ConnectionTable {
   }
 
   private remove(flow: Flow): void {
-    const hash = flow.hash;
-    let at = this.buckets.get(hash) ?? null;
-    if (at === flow) {
-      if (flow.bucketNext === null) this.buckets.delete(hash);
-      else this.buckets.set(hash, flow.bucketNext);
-    } else {
-      while (at !== null && at.bucketNext !== flow) at = at.bucketNext;
-      if (at !== null) at.bucketNext = flow.bucketNext;
-    }
-    flow.bucketNext = null;
+    this.buckets.remove(flow);
     this.unlink(flow);
     this.stats.live--;
     this.hooks.released?.(flow.conn);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LineTexts } from '../../src/ftp/lines.js';
 import { splitCommandLine } from '../../src/ftp/session.js';
 
 /** The definition the fast reader must agree with. */
@@ -30,5 +31,18 @@ describe('splitCommandLine', () => {
     fc.assert(fc.property(line, (text) => {
       expect(copy(splitCommandLine(text))).toEqual(reference(text));
     }), { numRuns: 20000 });
+  });
+
+  it('agrees with itself when the line came from a LineTexts (its argument taken from there)', () => {
+    const texts = new LineTexts();
+    const char = fc.constantFrom(...'noopNOOPretrRETRxXyz ,./-_1');
+    const line = fc.array(char, { maxLength: 12 }).map((chars) => chars.join(''));
+    fc.assert(fc.property(line, (text) => {
+      const bytes = Buffer.from(text);
+      const cached = texts.text(bytes, 0, bytes.length);
+      expect(copy(splitCommandLine(cached, texts))).toEqual(reference(text));
+      // Asked again: the argument kept for the line.
+      expect(copy(splitCommandLine(texts.text(bytes, 0, bytes.length), texts))).toEqual(reference(text));
+    }), { numRuns: 5000 });
   });
 });

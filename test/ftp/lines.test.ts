@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Line, LineSplitter } from '../../src/ftp/lines.js';
+import { Line, LineSplitter, LineTexts } from '../../src/ftp/lines.js';
 
 /** What a handler reads of a line, copied out of the splitter's reused record. */
 type SeenLine = Pick<Line, 'text' | 'frames' | 'bareLf' | 'damaged' | 'telnetCommands' | 'unterminated'>;
@@ -192,5 +192,73 @@ describe('ReplyAssembler', () => {
 
   it('flags a line with no reply code', () => {
     expect(new ReplyAssembler().push(line('hello', 1), 0)).toBe(NOT_A_REPLY);
+  });
+});
+
+describe('LineTexts', () => {
+  const texts = (): LineTexts => new LineTexts();
+  const read = (cache: LineTexts, text: string, pad = 0): string => {
+    const data = new Uint8Array(pad + Buffer.byteLength(text) + 2);
+    Buffer.from(text).copy(data, pad);
+    return cache.text(data, pad, pad + Buffer.byteLength(text));
+  };
+
+  it('gives a repeated line the string it made the first time, wherever its bytes are', () => {
+    const cache = texts();
+    const first = read(cache, '200 NOOP ok.');
+    expect(first).toBe('200 NOOP ok.');
+    expect(read(cache, '200 NOOP ok.', 7)).toBe(first);
+    expect(read(cache, '200 NOOP ok!')).toBe('200 NOOP ok!');
+    expect(read(cache, '')).toBe('');
+  });
+
+  it('decodes UTF-8 and long lines as they are', () => {
+    const cache = texts();
+    expect(read(cache, 'CWD /pub/ünïcode')).toBe('CWD /pub/ünïcode');
+    const long = `STOR ${'x'.repeat(300)}`;
+    expect(read(cache, long)).toBe(long);
+  });
+
+  it('gives the suffix of the text it returned last, and slices any other text', () => {
+    const cache = texts();
+    const text = read(cache, 'USER anonymous');
+    expect(cache.suffix(text, 5)).toBe('anonymous');
+    expect(cache.suffix(text, 5)).toBe('anonymous');
+    expect(cache.suffix(text, 4)).toBe(' anonymous');
+    expect(cache.suffix('PASS secret', 5)).toBe('secret');
+    read(cache, 'USER anonymous');
+    expect(cache.suffix(text, 5)).toBe('anonymous');
+  });
+
+  it('splits lines the same with a cache as without, over many lines that share slots', () => {
+    const words = ['NOOP', 'USER a', 'PASS b', '200 ok', '331 more', 'RETR file.txt', 'TYPE I', 'CWD /ä'];
+    const chunks: [string, number][] = [];
+    for (let i = 0; i < 20000; i++) chunks.push([`${words[i % words.length]!}${i % 3 === 0 ? '' : ` ${i % 5000}`}\r\n`, i + 1]);
+    const plain: string[] = [];
+    const cached: string[] = [];
+    const cache = texts();
+    const a = new LineSplitter((line) => plain.push(line.text));
+    const b = new LineSplitter((line) => cached.push(line.text), undefined, undefined, cache);
+    for (const [text, frame] of chunks) {
+      a.push(Buffer.from(text), 0, frame);
+      b.push(Buffer.from(text), 0, frame);
+    }
+    expect(cached).toEqual(plain);
+  });
+});
+
+describe('LineSplitter record', () => {
+  it('hands lines on the same when splitters share one record', () => {
+    const shared = new Line();
+    const seenA: SeenLine[] = [];
+    const seenB: SeenLine[] = [];
+    const a = new LineSplitter((line) => seenA.push(seen(line)), undefined, undefined, null, shared);
+    const b = new LineSplitter((line) => seenB.push(seen(line)), undefined, undefined, null, shared);
+    a.push(bytes('USER x\r\nPA'), 0, 1);
+    b.push(bytes('331 more\r\n'), 0, 2);
+    a.push(bytes('SS y\r\n'), 0, 3);
+    b.push(bytes('230 ok\n'), 0, 4);
+    expect(seenA.map((line) => [line.text, line.frames.map((ref) => ref.frame)])).toEqual([['USER x', [1]], ['PASS y', [1, 3]]]);
+    expect(seenB.map((line) => [line.text, line.bareLf])).toEqual([['331 more', false], ['230 ok', true]]);
   });
 });
