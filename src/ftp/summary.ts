@@ -15,6 +15,7 @@ import type {
 } from '../analysis.js';
 import type { Finding, FindingSink } from '../findings.js';
 import type { Connection, Endpoint } from '../tcp/types.js';
+import { FoldedCommand } from './command-log.js';
 import type { CommandRecord, ReplyRecord, SessionRecord, SetupRecord, TransferRecord } from './model.js';
 import { announcingReplyCode } from './setup.js';
 
@@ -211,7 +212,7 @@ export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLoo
 /** The commands of a session, by index (a CommandLog). */
 interface CommandList {
   readonly length: number;
-  at(index: number): CommandRecord;
+  at(index: number, into?: FoldedCommand): CommandRecord;
 }
 
 /** Where a report made by sessionReport() keeps its session's command list. */
@@ -233,7 +234,8 @@ export function forEachCommand(session: SessionReport, visit: (command: CommandR
     return;
   }
   const view = new CommandView();
-  for (let index = 0; index < log.length; index++) visit(view.show(log.at(index)));
+  const folded = new FoldedCommand();
+  for (let index = 0; index < log.length; index++) visit(view.show(log.at(index, folded)));
 }
 
 /** A command record read as its CommandReport (what commandReport() would make), field by field. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_ROWS, CommandLog, CommandStore, PAGE_ROWS, StringPool } from '../../src/ftp/command-log.js';
+import { BLOCK_ROWS, CommandLog, CommandStore, FoldedCommand, PAGE_ROWS, StringPool } from '../../src/ftp/command-log.js';
 import { Command, NO_LINES, Reply, spanOf, type CommandRecord } from '../../src/ftp/model.js';
 
 const at = (frame: number, fileIndex = 0) => [{ fileIndex, frame }];
@@ -38,6 +38,12 @@ describe('CommandLog', () => {
     expect(log.map((command, row) => `${row}:${command.command}`)).toEqual(['0:NOOP', '1:CWD']);
     // Made anew on each read: nobody can change a folded row through a copy.
     expect(log.at(0)).not.toBe(log.at(0));
+    // Or read into one record, refilled row after row, with the same facts.
+    const folded = new FoldedCommand();
+    for (let row = 0; row < commands.length; row++) {
+      expect(log.at(row, folded)).toBe(folded);
+      expect(view(folded)).toEqual(before[row]);
+    }
   });
 
   it('keeps as objects what something may still point at or change', () => {
@@ -63,6 +69,8 @@ describe('CommandLog', () => {
     expect(view(log.at(kept.length - 1))).toEqual(view(farFrame));
     expect([...log]).toEqual(kept);
     for (const [row, command] of kept.entries()) expect(log.at(row)).toBe(command);
+    // A command still an object is given as it is, not read into the reused record.
+    for (const [row, command] of kept.entries()) expect(log.at(row, new FoldedCommand())).toBe(command);
     expect([...log.unanswered()]).toEqual([unanswered]);
   });
 
