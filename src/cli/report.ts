@@ -29,11 +29,11 @@ export interface AnalyzedReport {
   readonly analysis: Analysis;
   /** Writes the report; false when the reader closed the pipe (see writeAll). */
   write(out: NodeJS.WritableStream, columns?: number): Promise<boolean>;
-  /** Lets go of the kept session texts and their temporary file, written or not. */
+  /** Lets go of the kept texts and their temporary files, written or not. */
   close(): void;
 }
 
-/** Analyses the job's captures. Throws a SpoolError when the session texts cannot be kept on disk. */
+/** Analyses the job's captures. Throws a SpoolError when the texts cannot be kept on disk. */
 export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOptions = {}): Promise<AnalyzedReport> {
   const analyzeOptions: AnalyzeOptions = { ...job.options, stdin: options.stdin, onProgress: options.onProgress };
   if (job.format === 'table') {

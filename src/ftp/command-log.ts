@@ -161,16 +161,12 @@ export class CommandStore {
 
   /** A folded row, made into objects again. */
   unfold(row: number): CommandRecord {
-    const page = Math.floor(row / PAGE_ROWS);
-    const n = (row % PAGE_ROWS) * INTEGERS;
-    const integers = this.integerPages[page]!;
-    const t = (row % PAGE_ROWS) * TIMES;
-    const times = this.timePages[page]!;
-    const cells = this.cellPages[page]!;
-    const c = (row % PAGE_ROWS) * CELLS;
-    const reply = new Reply(integers[n + 2]!, cells[c + 2] as string, NO_LINES, { fileIndex: integers[n + 4]!, frame: integers[n + 3]!, more: null }, times[t + 1]!);
-    return new Command(cells[c] as string, cells[c + 1] as string, { fileIndex: integers[n + 1]!, frame: integers[n]!, more: null }, times[t]!, reply);
+    const read = this.read(row, new FoldedCommand());
+    const answer = read.reply;
+    const reply = new Reply(answer.code, answer.text, NO_LINES, { fileIndex: answer.fileIndex, frame: answer.frame, more: null }, answer.time);
+    return new Command(read.command, read.argument, { fileIndex: read.fileIndex, frame: read.frame, more: null }, read.time, reply);
   }
+
 }
 
 /** One session's commands: rows in blocks taken from the stage's store. */
