@@ -140,7 +140,7 @@ export function replyJson(reply: ReplyReport | null, files: FilePaths): object |
   return { code: reply.code, text: reply.text, frame: reply.frame, file: filePath(reply.fileIndex, files), responseTime: reply.responseTime };
 }
 
-/** A setup as an object: the reference for setupText(). */
+/** A setup as an object: the reference for writeSetup(), which writes the same text. */
 export function setupJson(setup: SetupReport, files: FilePaths): object {
   return {
     id: setup.id,
@@ -376,9 +376,6 @@ function writeSetup(out: TextBuilder, setup: SetupReport, files: FilePaths): voi
   out.ascii('}');
 }
 
-export function setupText(setup: SetupReport, files: FilePaths): string {
-  return textOf((out) => writeSetup(out, setup, files));
-}
 
 /** JSON.stringify(findingJson(finding)), written by hand; `open` in place of the opening brace. */
 function writeFinding(out: TextBuilder, finding: Finding, files: FilePaths, open = '{'): void {
@@ -479,9 +476,6 @@ function writeReply(out: TextBuilder, reply: ReplyReport | null, files: FilePath
   out.ascii('}');
 }
 
-export function replyText(reply: ReplyReport | null, files: FilePaths): string {
-  return textOf((out) => writeReply(out, reply, files));
-}
 
 function writeReplies(out: TextBuilder, replies: readonly ReplyReport[], files: FilePaths): void {
   out.ascii('[');

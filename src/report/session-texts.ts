@@ -96,7 +96,7 @@ export function analysisTexts(analysis: Analysis, sessionText: SessionText, conn
 }
 
 /** The items' texts, each written when it is read, in one builder reused from item to item. */
-export function* writtenTexts<T>(items: readonly T[], write: (out: TextBuilder, item: T) => void): Generator<string> {
+function* writtenTexts<T>(items: readonly T[], write: (out: TextBuilder, item: T) => void): Generator<string> {
   const out = new TextBuilder();
   for (const item of items) {
     write(out.reset(), item);
