@@ -18,7 +18,7 @@
  * per-session arrays, 117 MB with shared pages).
  */
 import type { FrameRef } from '../findings.js';
-import { Command, NO_LINES, NO_REPLIES, Reply, spanFrames, type CommandRecord, type ReplyRecord } from './model.js';
+import { Command, NO_LINES, NO_REPLIES, Reply, spanFrames, type CommandRecord, type FrameSpan, type ReplyRecord } from './model.js';
 
 /** Interns short strings that repeat across sessions (reply texts, arguments), up to a bound. */
 export class StringPool {
@@ -52,6 +52,8 @@ const INTEGERS = 5;
 const TIMES = 2;
 const CELLS = 3;
 const MAX_INTEGER = 0xffffffff;
+/** Folded commands kept for reuse: one at a time is what a session's command after command needs. */
+const MAX_SPARE_COMMANDS = 16;
 /** Rows a session takes at a time: most sessions are short, and a block is never shared. */
 export const BLOCK_ROWS = 8;
 /**
@@ -70,8 +72,28 @@ export class CommandStore {
   private rows = 0;
   /** Blocks given back by settled sessions, taken again before new rows are. */
   private readonly free: number[] = [];
+  /** Commands folded away that nothing points at any more, made anew by command(). */
+  private readonly spare: Command[] = [];
 
   constructor(private readonly strings: StringPool = new StringPool()) {}
+
+  /**
+   * A new command: one given back by recycle() when there is one. Nearly every command of a
+   * trace is folded as soon as its reply comes, and then nothing points at its object: made
+   * anew, the next command costs no allocation (a trace of short sessions made one per line).
+   */
+  command(word: string, argument: string, span: FrameSpan, time: number): Command {
+    const spare = this.spare.pop();
+    return spare === undefined ? new Command(word, argument, span, time) : spare.reset(word, argument, span, time);
+  }
+
+  /**
+   * The command was folded and its owner holds it nowhere any more (not pending, not the
+   * latest answered, not pointed at by a setup or transfer): command() may give it out again.
+   */
+  recycle(command: Command): void {
+    if (this.spare.length < MAX_SPARE_COMMANDS) this.spare.push(command);
+  }
 
   /** Rows in pages: what the store holds, used or free. */
   get capacity(): number {
@@ -110,30 +132,31 @@ export class CommandStore {
     return typeof cell === 'string' ? null : cell;
   }
 
-  /** Whether a row can hold the command and its reply (see the row layout above). */
-  fits(command: Command, reply: Reply): boolean {
-    return command.frame <= MAX_INTEGER && command.fileIndex <= MAX_INTEGER && reply.frame <= MAX_INTEGER &&
-      reply.fileIndex <= MAX_INTEGER && reply.code <= MAX_INTEGER;
+  /** Whether a row can hold the command and a reply of this code and place (see the row layout above). */
+  fits(command: Command, code: number, frame: number, fileIndex: number): boolean {
+    return command.frame <= MAX_INTEGER && command.fileIndex <= MAX_INTEGER && frame <= MAX_INTEGER &&
+      fileIndex <= MAX_INTEGER && code <= MAX_INTEGER;
   }
 
-  fold(row: number, command: Command, reply: Reply): void {
+  /** Folds the command and its reply, given as its fields (code, text, first frame, time). */
+  fold(row: number, command: Command, code: number, text: string, frame: number, fileIndex: number, time: number): void {
     const page = Math.floor(row / PAGE_ROWS);
     const n = (row % PAGE_ROWS) * INTEGERS;
     const integers = this.integerPages[page]!;
     integers[n] = command.frame;
     integers[n + 1] = command.fileIndex;
-    integers[n + 2] = reply.code;
-    integers[n + 3] = reply.frame;
-    integers[n + 4] = reply.fileIndex;
+    integers[n + 2] = code;
+    integers[n + 3] = frame;
+    integers[n + 4] = fileIndex;
     const t = (row % PAGE_ROWS) * TIMES;
     const times = this.timePages[page]!;
     times[t] = command.time;
-    times[t + 1] = reply.time;
+    times[t + 1] = time;
     const cells = this.cellPages[page]!;
     const c = (row % PAGE_ROWS) * CELLS;
     cells[c] = command.command;
     cells[c + 1] = this.strings.get(command.argument);
-    cells[c + 2] = this.strings.get(reply.text);
+    cells[c + 2] = this.strings.get(text);
   }
 
   /** A folded row read into `into` (see FoldedCommand), which is returned. */
@@ -224,13 +247,27 @@ export class CommandLog implements Iterable<CommandRecord> {
       command.pinned ||
       command.preliminary.length > 0 ||
       command.invalidReply !== null ||
-      !this.store.fits(command, reply)
+      !this.store.fits(command, reply.code, reply.frame, reply.fileIndex)
     ) {
       return false;
     }
     const row = this.rowOf(index);
     if (this.store.kept(row) !== command) return false;
-    this.store.fold(row, command, reply);
+    this.store.fold(row, command, reply.code, reply.text, reply.frame, reply.fileIndex, reply.time);
+    return true;
+  }
+
+  /**
+   * Folds a command with the one-line final reply it just got, given as the reply's fields:
+   * the session's way for the usual reply, which then never becomes a Reply object. The
+   * session has checked what fold() checks of the command (one frame, not pinned, no 1xx or
+   * invalid reply); false when the row cannot hold it (the session then makes the Reply).
+   */
+  foldAnswered(index: number, command: Command, code: number, text: string, frame: number, fileIndex: number, time: number): boolean {
+    if (!this.store.fits(command, code, frame, fileIndex)) return false;
+    const row = this.rowOf(index);
+    if (this.store.kept(row) !== command) return false;
+    this.store.fold(row, command, code, text, frame, fileIndex, time);
     return true;
   }
 

@@ -139,8 +139,11 @@ export class Line implements FrameSpan {
   }
 }
 
-/** Gets a record that is refilled for the next line: keep its fields, not the record itself. */
-export type LineHandler = (line: Line) => void;
+/**
+ * Gets a record that is refilled for the next line: keep its fields, not the record itself.
+ * Called with the splitter's `target` as `this` (see LineSplitter).
+ */
+export type LineHandler<T = unknown> = (this: T, line: Line) => void;
 
 const enum TelnetState {
   Data = 0,
@@ -150,7 +153,7 @@ const enum TelnetState {
   SubnegotiationIac = 4,
 }
 
-export class LineSplitter {
+export class LineSplitter<T = unknown> {
   /**
    * Holds a line that continues in a later segment. Made when first needed and grown on
    * demand up to the cap: most lines arrive whole and are read in place, and a trace can
@@ -176,7 +179,7 @@ export class LineSplitter {
   private resyncing = false;
 
   constructor(
-    private readonly onLine: LineHandler,
+    private readonly onLine: LineHandler<T>,
     private readonly maxLineBytes: number = MAX_LINE_BYTES,
     /**
      * Whether bytes right after a gap look like the start of a line (a command word, a
@@ -193,6 +196,12 @@ export class LineSplitter {
      * object to reach per line.
      */
     private readonly line: Line = new Line(),
+    /**
+     * What onLine is called on: a session hands one function shared by all sessions and
+     * itself here, instead of a closure (and its context) per splitter, which a trace of
+     * thousands of open sessions would carry through every young-generation collection.
+     */
+    private readonly target: T = undefined as T,
   ) {}
 
   push(bytes: Uint8Array, fileIndex: number, frame: number): void {
@@ -364,7 +373,7 @@ export class LineSplitter {
     line.damaged = this.damaged;
     line.telnetCommands = this.telnetCommands;
     line.unterminated = unterminated;
-    this.onLine(line);
+    this.onLine.call(this.target, line);
     // The record outlives the line: holding its text until the next one would carry every
     // session's last line through each young-generation collection.
     line.text = '';

@@ -172,9 +172,10 @@ export class DataChannelLinker {
 
   /** Stops matching the setup at `index` of its port's list. */
   private forget(port: PortSetups, index: number): void {
-    const [open] = port.list.splice(index, 1);
-    this.bySetup.delete(open!.setup);
-    countAddress(port, open!.setup, -1);
+    // The oldest (the usual one, past the per-port cap) by shift(), which makes no array of the removed.
+    const open = index === 0 ? port.list.shift()! : port.list.splice(index, 1)[0]!;
+    this.bySetup.delete(open.setup);
+    countAddress(port, open.setup, -1);
   }
 
   private forgetOldest(incoming: SetupRecord): void {

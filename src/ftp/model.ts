@@ -114,10 +114,11 @@ export class Command implements CommandRecord, FrameSpan {
   pinned: boolean;
   /** Its row in the session's CommandLog; -1 when not listed (caps, or made for a passive reply). */
   row: number;
-  readonly fileIndex: number;
+  // Not readonly only for reset(): nothing outside the command store changes them.
+  fileIndex: number;
   /** 0 when the command came in no frame at all. */
-  readonly frame: number;
-  readonly more: readonly FrameRef[] | null;
+  frame: number;
+  more: readonly FrameRef[] | null;
 
   constructor(command: string, argument: string, span: FrameSpan, time: number, reply: ReplyRecord | null = null) {
     this.command = command;
@@ -131,6 +132,22 @@ export class Command implements CommandRecord, FrameSpan {
     this.fileIndex = span.fileIndex;
     this.frame = span.frame;
     this.more = span.more;
+  }
+
+  /** Made anew, as the constructor makes it (with no reply), for a command store reusing it (see CommandStore.command). */
+  reset(command: string, argument: string, span: FrameSpan, time: number): this {
+    this.command = command;
+    this.argument = argument;
+    this.time = time;
+    this.preliminary = NO_REPLIES;
+    this.reply = null;
+    this.invalidReply = null;
+    this.pinned = false;
+    this.row = -1;
+    this.fileIndex = span.fileIndex;
+    this.frame = span.frame;
+    this.more = span.more;
+    return this;
   }
 
   get frames(): FrameRef[] {

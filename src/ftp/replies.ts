@@ -23,6 +23,11 @@ export class ReplyAssembler {
   /** `texts`: where the lines came from, for the text after the code of a repeated one. */
   constructor(private readonly texts: LineTexts | null = null) {}
 
+  /** No multi-line reply is open: the next line starts a reply of its own. */
+  get idle(): boolean {
+    return this.open === null;
+  }
+
   push(line: Line, time: number): ReplyEvent {
     const text = line.text;
     const code = replyCode(text);

@@ -6,10 +6,10 @@
  */
 import type { FindingSink, FrameRef } from '../findings.js';
 import type { Connection, Direction } from '../tcp/types.js';
-import { LineSplitter, MAX_LINE_BYTES, type Line, type LineTexts } from './lines.js';
+import { LineSplitter, MAX_LINE_BYTES, type Line, type LineHandler, type LineTexts } from './lines.js';
 import { CommandLog, type CommandStore } from './command-log.js';
 import { Command, NO_REPLIES, spanOf, type FrameSpan, type ReplyRecord, type SessionRecord, type SetupRecord, type TransferMode, type TransferRecord } from './model.js';
-import { NOT_A_REPLY, ReplyAssembler } from './replies.js';
+import { NOT_A_REPLY, ReplyAssembler, replyCode } from './replies.js';
 import { announcementLabel, parse227, parse229, parseEprt, parseLongAddress, parsePort, type Announcement } from './setup.js';
 import { isPrivateAddress } from './addresses.js';
 import { FTP_COMMANDS } from './detect.js';
@@ -56,8 +56,8 @@ export class FtpSession {
   private readonly pending: Command[] = [];
   private readonly replies: ReplyAssembler;
   // One field per direction rather than a pair: one object fewer to reach on every segment.
-  private readonly clientSplitter: LineSplitter;
-  private readonly serverSplitter: LineSplitter;
+  private readonly clientSplitter: LineSplitter<FtpSession>;
+  private readonly serverSplitter: LineSplitter<FtpSession>;
   /** True once the control channel is encrypted (record.tls is set): nothing more can be read. */
   encrypted = false;
   private lastSize: { path: string; size: number } | null = null;
@@ -99,12 +99,20 @@ export class FtpSession {
     this.controlClient = connection.client.address;
     this.controlServer = connection.server.address;
     this.replies = new ReplyAssembler(hooks.texts);
-    this.clientSplitter = new LineSplitter((line) => this.clientLine(line), MAX_LINE_BYTES, startsLikeCommand, hooks.texts, hooks.line);
-    this.serverSplitter = new LineSplitter((line) => this.serverLine(line), MAX_LINE_BYTES, startsLikeReply, hooks.texts, hooks.line);
+    this.clientSplitter = new LineSplitter<FtpSession>(FtpSession.onClientLine, MAX_LINE_BYTES, startsLikeCommand, hooks.texts, hooks.line, this);
+    this.serverSplitter = new LineSplitter<FtpSession>(FtpSession.onServerLine, MAX_LINE_BYTES, startsLikeReply, hooks.texts, hooks.line, this);
     if (connection.server.port === 990) {
       this.startTls({ fileIndex: connection.firstFileIndex, frame: connection.firstFrame }, 'implicit');
     }
   }
+
+  /** The splitters' line handlers, one function each for all sessions (called on the session). */
+  private static readonly onClientLine: LineHandler<FtpSession> = function (this: FtpSession, line: Line): void {
+    this.clientLine(line);
+  };
+  private static readonly onServerLine: LineHandler<FtpSession> = function (this: FtpSession, line: Line): void {
+    this.serverLine(line);
+  };
 
   /** Stream bytes buffer[start, end) of one direction, from one frame. */
   data(direction: Direction, buffer: Uint8Array, start: number, end: number, fileIndex: number, frame: number): void {
@@ -148,10 +156,10 @@ export class FtpSession {
     if (split === null) return;
     const command = split.command;
     const argument = split.argument;
-    if (!COMMAND_WORDS.has(command) && !/^[A-Z]{3,4}$/.test(command)) {
+    if (!split.known && !/^[A-Z]{3,4}$/.test(command)) {
       this.finding('ftp.command.invalid', 'note', `"${truncate(text, 40)}" is not an FTP command`, line.frames);
     }
-    const record = new Command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line, this.now());
+    const record = this.hooks.commands.command(command, command === 'PASS' && !this.hooks.showCredentials ? MASKED : argument, line, this.now());
     this.record.commandCount++;
     if (this.record.commands.length < MAX_COMMANDS_PER_SESSION) {
       if (this.hooks.listCommand(this.record, line)) record.row = this.record.commands.push(record);
@@ -195,6 +203,7 @@ export class FtpSession {
 
   private serverLine(line: Line): void {
     if (this.encrypted) return;
+    if (this.answerPlainly(line)) return;
     const event = this.replies.push(line, this.now());
     if (event === null) return;
     if (event === NOT_A_REPLY) {
@@ -235,6 +244,40 @@ export class FtpSession {
     this.final(command, reply);
     this.lastAnswered = command;
     if (command.row >= 0) this.record.commands.fold(command.row, command);
+  }
+
+  /**
+   * The usual reply: one line, final, in one frame, answering the oldest pending command,
+   * itself listed and plain (what CommandLog.fold asks). It is folded into the command's row
+   * at once and never made a Reply object: most lines of a trace are such replies. Anything
+   * else (and a reply the row cannot hold) takes the general way, reply(), and returns false
+   * with nothing changed. Both ways leave the same state.
+   */
+  private answerPlainly(line: Line): boolean {
+    const command = this.pending[0];
+    if (
+      command === undefined || command.row < 0 || command.pinned || command.more !== null ||
+      command.preliminary !== NO_REPLIES || command.invalidReply !== null ||
+      line.more !== null || this.repliesSeen === 0 || this.realigning || !this.replies.idle
+    ) {
+      return false;
+    }
+    const text = line.text;
+    const code = replyCode(text);
+    // 1xx is preliminary, "123-" opens a multi-line reply, 227/228/229 announce a setup (and pin the command).
+    if (code < 200 || text.charCodeAt(3) === 0x2d || code === 227 || code === 228 || code === 229) return false;
+    // AUTH may start TLS at the reply's frame; an ABOR's reply may change places with a transfer's.
+    if (command.command === 'AUTH' || command.command === 'ABOR') return false;
+    const replyText = this.hooks.texts.suffix(text, 4);
+    if (!this.record.commands.foldAnswered(command.row, command, code, replyText, line.frame, line.fileIndex, this.now())) return false;
+    this.repliesSeen++;
+    this.pending.shift();
+    this.answered(command, code, replyText);
+    // The latest answered command matters only when it is a transfer (swapAbortReplies), and
+    // transfers are pinned, never folded: no command is the same. The object is free again.
+    this.lastAnswered = null;
+    this.hooks.commands.recycle(command);
+    return true;
   }
 
   /**
@@ -286,15 +329,22 @@ export class FtpSession {
   }
 
   private final(command: Command, reply: ReplyRecord): void {
-    const ok = reply.code >= 200 && reply.code < 300;
+    if (command.command === 'AUTH') {
+      if (reply.code === 234 && /^(TLS|SSL|TLS-C|TLS-P)\b/i.test(command.argument)) this.startTls(reply.frames[reply.frames.length - 1]!, 'auth-tls');
+    } else {
+      this.answered(command, reply.code, reply.text);
+    }
+    this.passiveAnnouncement(command, reply);
+  }
+
+  /** What a final reply (its code and text after the code) tells of the session, for any command but AUTH. */
+  private answered(command: Command, code: number, text: string): void {
+    const ok = code >= 200 && code < 300;
     switch (command.command) {
       case 'USER':
       case 'PASS':
-        if (reply.code === 230) this.record.login = 'success';
-        else if (reply.code === 530 || (command.command === 'PASS' && reply.code >= 400)) this.record.login = 'failure';
-        break;
-      case 'AUTH':
-        if (reply.code === 234 && /^(TLS|SSL|TLS-C|TLS-P)\b/i.test(command.argument)) this.startTls(reply.frames[reply.frames.length - 1]!, 'auth-tls');
+        if (code === 230) this.record.login = 'success';
+        else if (code === 530 || (command.command === 'PASS' && code >= 400)) this.record.login = 'failure';
         break;
       case 'CWD':
       case 'XCWD':
@@ -306,27 +356,26 @@ export class FtpSession {
         break;
       case 'PWD':
       case 'XPWD': {
-        const quoted = /"((?:[^"]|"")*)"/.exec(reply.text);
-        if (reply.code === 257 && quoted) this.record.cwd = quoted[1]!.replace(/""/g, '"');
+        const quoted = /"((?:[^"]|"")*)"/.exec(text);
+        if (code === 257 && quoted) this.record.cwd = quoted[1]!.replace(/""/g, '"');
         break;
       }
       case 'TYPE':
         if (ok) this.record.type = command.argument.trim().charAt(0).toUpperCase() || null;
         break;
       case 'SIZE': {
-        const size = /^\s*(\d+)\s*$/.exec(reply.text);
-        if (reply.code === 213 && size) this.lastSize = { path: command.argument, size: Number(size[1]) };
+        const size = /^\s*(\d+)\s*$/.exec(text);
+        if (code === 213 && size) this.lastSize = { path: command.argument, size: Number(size[1]) };
         break;
       }
       case 'PORT':
       case 'EPRT':
       case 'LPRT': {
         const setup = this.record.setups.findLast((candidate) => candidate.command === command);
-        if (setup && reply.code >= 400) setup.refused = true;
+        if (setup && code >= 400) setup.refused = true;
         break;
       }
     }
-    this.passiveAnnouncement(command, reply);
   }
 
   /** 227, 229 and 228 announce where the client should connect, whatever command they answer. */
@@ -443,7 +492,15 @@ function normalize(path: string): string {
 }
 
 /** One record, refilled per line: the caller keeps its fields, never the record. */
-const splitLine = { command: '', argument: '' };
+const splitLine: SplitCommand = { command: '', argument: '', known: false };
+
+/** A command line cut in two (see splitCommandLine). */
+export interface SplitCommand {
+  command: string;
+  argument: string;
+  /** The word is a known FTP command (FTP_COMMANDS), and `command` the shared string for it. */
+  known: boolean;
+}
 
 /**
  * A command line's upper-cased word (known words shared) and its argument, or null for a
@@ -451,7 +508,7 @@ const splitLine = { command: '', argument: '' };
  * read without a regular expression for the usual line of printable ASCII and spaces.
  * `texts`, when the line came from it, gives the argument of a repeated line as made before.
  */
-export function splitCommandLine(text: string, texts: LineTexts | null = null): { command: string; argument: string } | null {
+export function splitCommandLine(text: string, texts: LineTexts | null = null): SplitCommand | null {
   const length = text.length;
   let start = 0;
   while (start < length && text.charCodeAt(start) === 0x20) start++;
@@ -480,10 +537,13 @@ export function splitCommandLine(text: string, texts: LineTexts | null = null): 
   const known = end - start <= 4 ? COMMAND_WORD_CODES.get(wordCode(text, start, end)) : undefined;
   if (known !== undefined) {
     splitLine.command = known;
+    splitLine.known = true;
   } else {
     const word = start === 0 && end === length ? text : text.slice(start, end);
     const upper = lower ? word.toUpperCase() : word;
-    splitLine.command = COMMAND_WORDS.get(upper) ?? upper;
+    const shared = COMMAND_WORDS.get(upper);
+    splitLine.command = shared ?? upper;
+    splitLine.known = shared !== undefined;
   }
   splitLine.argument = argumentAt >= length ? '' : texts !== null ? texts.suffix(text, argumentAt) : text.slice(argumentAt);
   return splitLine;
@@ -503,11 +563,13 @@ function wordCode(text: string, start: number, end: number): number {
 }
 
 /** Lines with tabs, control characters or non-ASCII text: the regular expression itself. */
-function splitOther(text: string): { command: string; argument: string } | null {
+function splitOther(text: string): SplitCommand | null {
   if (text.trim() === '') return null;
   const match = /^\s*(\S+)(?: (.*))?$/.exec(text);
   const upper = (match?.[1] ?? text).toUpperCase();
-  splitLine.command = COMMAND_WORDS.get(upper) ?? upper;
+  const shared = COMMAND_WORDS.get(upper);
+  splitLine.command = shared ?? upper;
+  splitLine.known = shared !== undefined;
   splitLine.argument = match?.[2] ?? '';
   return splitLine;
 }

@@ -43,12 +43,15 @@ export interface SettleHooks {
 
 interface Pending {
   readonly session: SessionRecord;
+  /** Its hosts' key in byHosts (hostPair), made once. */
+  readonly hosts: string;
   ended: boolean;
   /** Connections waited for that have not ended yet. */
   open: number;
-  /** Every connection waited for, to read when each was last active. */
-  readonly waited: Connection[];
-  readonly lookalikes: Connection[];
+  /** Every connection waited for, to read when each was last active (null: none yet). */
+  waited: Connection[] | null;
+  /** Null until the first: most sessions have none, and thousands can be live at once. */
+  lookalikes: Connection[] | null;
   /** In the list of sessions checked each trace second. */
   queued: boolean;
   settled: boolean;
@@ -85,9 +88,9 @@ export class SessionSettler implements SessionLifecycle {
   }
 
   started(session: SessionRecord): void {
-    const pending: Pending = { session, ended: false, open: 0, waited: [], lookalikes: [], queued: false, settled: false };
-    this.pending.set(session.id, pending);
     const key = hostPair(session.connection);
+    const pending: Pending = { session, hosts: key, ended: false, open: 0, waited: null, lookalikes: null, queued: false, settled: false };
+    this.pending.set(session.id, pending);
     const list = this.byHosts.get(key);
     if (list) list.push(pending);
     else this.byHosts.set(key, [pending]);
@@ -114,7 +117,7 @@ export class SessionSettler implements SessionLifecycle {
     if (candidates === undefined) return;
     for (const pending of candidates) {
       if (pending.settled || !looksLikeDataOf(connection, pending.session.connection)) continue;
-      pending.lookalikes.push(connection);
+      (pending.lookalikes ??= []).push(connection);
       this.wait(pending, connection);
       return;
     }
@@ -187,7 +190,7 @@ export class SessionSettler implements SessionLifecycle {
   private wait(pending: Pending, connection: Connection): void {
     if (this.waiting.has(connection.id)) return;
     this.waiting.set(connection.id, pending);
-    pending.waited.push(connection);
+    (pending.waited ??= []).push(connection);
     pending.open++;
   }
 
@@ -200,24 +203,26 @@ export class SessionSettler implements SessionLifecycle {
   private settle(pending: Pending): void {
     const { session } = pending;
     this.pending.delete(session.id);
-    for (const connection of pending.waited) this.waiting.delete(connection.id);
+    if (pending.waited !== null) for (const connection of pending.waited) this.waiting.delete(connection.id);
     pending.settled = true;
     // Out of its hosts' list lazily: the list is compacted once most of it has settled, so
     // that hosts with thousands of sessions at once (a NATed client) cost no search each time.
-    const key = hostPair(session.connection);
+    const key = pending.hosts;
     const list = this.byHosts.get(key)!;
     if (++this.settledInLists > 64 && this.settledInLists * 2 > this.pending.size) this.compactHostLists();
     else if (list.length === 1) this.byHosts.delete(key);
-    this.hooks.settle(session, pending.lookalikes);
+    this.hooks.settle(session, pending.lookalikes ?? NO_CONNECTIONS);
   }
 }
 
 /** The last packet of the session's control connection or of any connection it waited for. */
 function lastActive(pending: Pending): number {
   let last = pending.session.connection.lastTime;
-  for (const connection of pending.waited) if (connection.lastTime > last) last = connection.lastTime;
+  if (pending.waited !== null) for (const connection of pending.waited) if (connection.lastTime > last) last = connection.lastTime;
   return last;
 }
+
+const NO_CONNECTIONS: readonly Connection[] = Object.freeze([]);
 
 function hostPair(connection: Connection): string {
   const a = connection.client.address;

@@ -50,6 +50,8 @@ function hostPort(numbers: number[], problems: string[]): { address: string | nu
 
 /** Arguments of PORT: comma-separated decimals, spaces tolerated around them as many servers do. */
 export function parsePort(argument: string): Announcement {
+  const plain = plainPort(argument);
+  if (plain !== null) return plain;
   const problems: string[] = [];
   const text = argument.trim();
   if (!/^\d+(?:\s*,\s*\d+)*$/.test(text)) {
@@ -61,6 +63,49 @@ export function parsePort(argument: string): Announcement {
   }
   const { address, port } = hostPort(text.split(',').map((part) => Number(part.trim())), problems);
   return { kind: 'PORT', address, ipVersion: 4, port, problems };
+}
+
+/**
+ * The usual PORT argument, six numbers of 0-255 with commas and nothing else around them
+ * and a port other than 0, read without a regular expression or a list per number; null
+ * for anything else (parsePort's full reading then says what is wrong). Every session of an
+ * active-mode trace sends one.
+ */
+function plainPort(text: string): Announcement | null {
+  let a = 0, b = 0, c = 0, d = 0, p1 = 0;
+  let value = 0;
+  let digits = 0;
+  let field = 0;
+  const length = text.length;
+  for (let i = 0; i <= length; i++) {
+    const code = i < length ? text.charCodeAt(i) : 0x2c;
+    if (code >= 0x30 && code <= 0x39) {
+      // Three digits at most: no number over 999, and none over 255 passes below.
+      if (++digits > 3) return null;
+      value = value * 10 + (code - 0x30);
+      continue;
+    }
+    if (code !== 0x2c || digits === 0 || value > 255) return null;
+    switch (field++) {
+      case 0: a = value; break;
+      case 1: b = value; break;
+      case 2: c = value; break;
+      case 3: d = value; break;
+      case 4: p1 = value; break;
+      case 5: break;
+      default: return null;
+    }
+    if (i < length && field === 6) return null;
+    if (i === length) {
+      if (field !== 6) return null;
+      const port = p1 * 256 + value;
+      if (port === 0) return null;
+      return { kind: 'PORT', address: `${a}.${b}.${c}.${d}`, ipVersion: 4, port, problems: [] };
+    }
+    value = 0;
+    digits = 0;
+  }
+  return null;
 }
 
 /**

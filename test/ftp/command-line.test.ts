@@ -10,7 +10,7 @@ function reference(text: string): { command: string; argument: string } | null {
   return { command: (match?.[1] ?? text).toUpperCase(), argument: match?.[2] ?? '' };
 }
 
-const copy = (split: { command: string; argument: string } | null) => (split === null ? null : { ...split });
+const copy = (split: { command: string; argument: string } | null) => (split === null ? null : { command: split.command, argument: split.argument });
 
 describe('splitCommandLine', () => {
   it('reads the usual lines', () => {
@@ -20,6 +20,18 @@ describe('splitCommandLine', () => {
     expect(copy(splitCommandLine('NOOP '))).toEqual({ command: 'NOOP', argument: '' });
     expect(splitCommandLine('   ')).toBeNull();
     expect(splitCommandLine('')).toBeNull();
+  });
+
+  it('says whether the word is a known command, by any way it was read', () => {
+    expect(splitCommandLine('noop')?.known).toBe(true);
+    expect(splitCommandLine('Retr a')?.known).toBe(true);
+    expect(splitCommandLine('xmkd dir')?.known).toBe(true);
+    expect(splitCommandLine('XYZW')?.known).toBe(false);
+    expect(splitCommandLine('HELLOTHERE x')?.known).toBe(false);
+    // Long words and lines with tabs take other ways through the reader.
+    expect(splitCommandLine('noopnoop')?.known).toBe(false);
+    expect(splitCommandLine('stor\tfile')?.known).toBe(false);
+    expect(splitCommandLine('stor file\t')?.known).toBe(true);
   });
 
   it('agrees with /^\\s*(\\S+)(?: (.*))?$/ on any line: tabs, CR, NUL, non-ASCII, odd spacing', () => {

@@ -150,3 +150,34 @@ describe('StringPool', () => {
     expect(pool.size).toBe(3);
   });
 });
+
+describe('CommandStore.foldAnswered and reused commands', () => {
+  it('folds a command with its reply given as fields, the same as with a Reply', () => {
+    const store = new CommandStore();
+    const log = new CommandLog(store);
+    const viaReply = answered('NOOP', '', 10, 200, 'NOOP ok');
+    const viaFields = answered('NOOP', '', 10, 200, 'NOOP ok');
+    const reply = viaFields.reply!;
+    viaFields.reply = null;
+    viaReply.row = log.push(viaReply);
+    viaFields.row = log.push(viaFields);
+    expect(log.fold(viaReply.row, viaReply)).toBe(true);
+    expect(log.foldAnswered(viaFields.row, viaFields, reply.code, reply.text, reply.frame, reply.fileIndex, reply.time)).toBe(true);
+    expect(view(log.at(1))).toEqual(view(log.at(0)));
+    // Not the command its row holds: nothing folded.
+    expect(log.foldAnswered(viaFields.row, answered('NOOP', '', 10, 200, 'x'), 200, 'x', 11, 0, 1)).toBe(false);
+  });
+
+  it('gives a recycled command out again made anew, and makes new ones when none is spare', () => {
+    const store = new CommandStore();
+    const first = store.command('NOOP', '', span(at(3)), 5);
+    first.pinned = true;
+    first.row = 7;
+    first.reply = new Reply(200, 'ok', NO_LINES, span(at(4)), 6);
+    store.recycle(first);
+    const again = store.command('CWD', '/a', span([{ fileIndex: 1, frame: 8 }, { fileIndex: 1, frame: 9 }]), 9);
+    expect(again).toBe(first);
+    expect(again).toEqual(new Command('CWD', '/a', span([{ fileIndex: 1, frame: 8 }, { fileIndex: 1, frame: 9 }]), 9));
+    expect(store.command('NOOP', '', span(at(10)), 10)).not.toBe(first);
+  });
+});

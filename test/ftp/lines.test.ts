@@ -261,4 +261,21 @@ describe('LineSplitter record', () => {
     expect(seenA.map((line) => [line.text, line.frames.map((ref) => ref.frame)])).toEqual([['USER x', [1]], ['PASS y', [1, 3]]]);
     expect(seenB.map((line) => [line.text, line.bareLf])).toEqual([['331 more', false], ['230 ok', true]]);
   });
+
+  it('calls one handler on the target of each splitter', () => {
+    class Owner {
+      readonly texts: string[] = [];
+    }
+    const handler = function (this: Owner, line: Line): void {
+      this.texts.push(line.text);
+    };
+    const first = new Owner();
+    const second = new Owner();
+    const a = new LineSplitter<Owner>(handler, undefined, undefined, null, undefined, first);
+    const b = new LineSplitter<Owner>(handler, undefined, undefined, null, undefined, second);
+    a.push(bytes('NOOP\r\nQUIT\r\n'), 0, 1);
+    b.push(bytes('200 ok\r\n'), 0, 2);
+    expect(first.texts).toEqual(['NOOP', 'QUIT']);
+    expect(second.texts).toEqual(['200 ok']);
+  });
 });

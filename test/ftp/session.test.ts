@@ -88,6 +88,42 @@ describe('session state', () => {
     expect(s!.commands[0]!.reply!.responseTime).toBeGreaterThan(0);
   });
 
+  it('a plain reply (folded at once) and the same reply split over frames (made a Reply) list alike', async () => {
+    const { cap, ctl } = session();
+    ctl.client('NOOP\r\n');
+    ctl.server('200 NOOP ok\r\n');
+    ctl.client('NOOP\r\n');
+    ctl.server('200 NO');
+    ctl.server('OP ok\r\n');
+    ctl.client('SIZE a.bin\r\n');
+    ctl.server('213 4242\r\n');
+    ctl.client('TYPE I\r\n');
+    ctl.server('200 Binary\r\n');
+    ctl.client('PASV\r\n');
+    ctl.server('227 Entering Passive Mode (198,51,100,20,200,10)\r\n');
+    ctl.client('RETR a.bin\r\n');
+    dataTransfer(cap, `${CLIENT}:40000`, `${SERVER}:51210`, 30);
+    ctl.server('226 Done\r\n');
+    const [s] = (await analyzeBytes(cap.toPcap())).sessions;
+    const listed = s!.commands.map((c) => [c.command, c.argument, c.reply?.code, c.reply?.text, c.reply!.responseTime! > 0]);
+    expect(listed).toEqual([
+      ['USER', 'alice', 331, 'Password required', true],
+      ['PASS', '********', 230, 'Logged in', true],
+      ['NOOP', '', 200, 'NOOP ok', true],
+      ['NOOP', '', 200, 'NOOP ok', true],
+      ['SIZE', 'a.bin', 213, '4242', true],
+      ['TYPE', 'I', 200, 'Binary', true],
+      ['PASV', '', 227, 'Entering Passive Mode (198,51,100,20,200,10)', true],
+      ['RETR', 'a.bin', 226, 'Done', true],
+    ]);
+    // The split reply is listed from its first frame, the plain one from its only frame.
+    expect(s!.commands[3]!.reply!.frame).toBeLessThan(s!.commands[4]!.frame);
+    expect(s!.commands[2]!.reply!.frame).toBeGreaterThan(s!.commands[2]!.frame);
+    // What the plain replies told the session: the login, the size a transfer expects, the TYPE.
+    expect(s).toMatchObject({ login: 'success' });
+    expect(s!.transfers[0]).toMatchObject({ command: 'RETR', type: 'I', expectedSize: 4242 });
+  });
+
   it('a failed login', async () => {
     const cap = new CaptureBuilder();
     const ctl = cap.tcp({ client: `${CLIENT}:51000`, server: `${SERVER}:21`, autoAck: true });

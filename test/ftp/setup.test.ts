@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isPrivateAddress } from '../../src/ftp/addresses.js';
 import { canonicalAddress, parse227, parse229, parseEprt, parseLongAddress, parsePort } from '../../src/ftp/setup.js';
 
 describe('PORT', () => {
@@ -28,6 +30,36 @@ describe('PORT', () => {
   it('flags garbage', () => {
     expect(parsePort('hello').problems.length).toBeGreaterThan(0);
     expect(parsePort('hello').port).toBeNull();
+  });
+
+  it('reads the plain six numbers in place as the full reading does (a leading space takes the full reading)', () => {
+    const number = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('0', '00', '007', '255', '256', '1000', ''));
+    const argument = fc.array(number, { minLength: 0, maxLength: 8 }).chain((numbers) =>
+      fc.constantFrom(',', ', ', ',,', ' ,').map((comma) => numbers.join(comma)));
+    fc.assert(fc.property(argument, (text) => {
+      expect(parsePort(text)).toEqual(parsePort(` ${text}`));
+    }), { numRuns: 5000 });
+    expect(parsePort('10,0,0,1,200,10')).toEqual({ kind: 'PORT', address: '10.0.0.1', ipVersion: 4, port: 51210, problems: [] });
+    expect(parsePort('10,0,0,1,0,0').problems).toEqual(['port 0']);
+  });
+});
+
+describe('isPrivateAddress', () => {
+  it.each([
+    ['10.0.0.1', true], ['172.16.3.4', true], ['172.32.0.1', false], ['192.168.1.1', true], ['100.64.0.1', true],
+    ['169.254.1.1', true], ['127.0.0.1', true], ['198.51.100.7', false], ['fd00::1', true], ['2001:db8::1', false],
+    ['::ffff:10.1.2.3', true], ['::1', true],
+  ])('%s', (address, expected) => {
+    expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  it('reads dotted text in place as the split reading does (a leading space takes the split reading)', () => {
+    const text = fc.array(fc.constantFrom(...'0123456789.'), { maxLength: 16 }).map((chars) => chars.join(''));
+    const dotted = fc.tuple(fc.integer({ min: 0, max: 1200 }), fc.integer({ min: 0, max: 300 }), fc.constantFrom('', '.1', '.0.1', '.x'))
+      .map(([a, b, rest]) => `${a}.${b}${rest}`);
+    fc.assert(fc.property(fc.oneof(text, dotted), (address) => {
+      expect(isPrivateAddress(address)).toBe(isPrivateAddress(` ${address}`));
+    }), { numRuns: 5000 });
   });
 });
 
