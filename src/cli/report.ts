@@ -62,15 +62,15 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
     const out = new TextBuilder();
     const analysis = await analyze(job.paths, {
       ...analyzeOptions,
-      // Each text is written into one reused builder and copied into the spool as bytes.
+      // Each text is written into one reused builder, or straight into the spool's file buffer (see TextSpool.begin).
       onSession: (session, findings) => {
-        renderer.sessionText(out.reset(), session, findings, files);
-        sessions.add(session.id, out.view());
+        renderer.sessionText(sessions.begin(out), session, findings, files);
+        sessions.keep(session.id, out);
       },
       // A format without a connection list (zeek) keeps nothing of them.
       onConnection: connectionText ? (connection) => {
-        connectionText(out.reset(), connection, files);
-        connections.add(connection.id, out.view());
+        connectionText(connections.begin(out), connection, files);
+        connections.keep(connection.id, out);
       } : () => {},
       lists: lists ?? discardedLists(),
     });

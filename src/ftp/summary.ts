@@ -46,7 +46,7 @@ function replyReport(reply: ReplyRecord, since: number | null): ReplyReport {
 }
 
 /** Seconds from `since` (the command's time; null for replies to no command) to the reply. */
-function responseTime(reply: ReplyRecord, since: number | null): number | null {
+export function responseTime(reply: ReplyRecord, since: number | null): number | null {
   return since === null ? null : microseconds(Math.max(0, reply.time - since));
 }
 
@@ -225,8 +225,17 @@ const COMMAND_LOG = Symbol('command log');
  * ReplyReport and a frame list for each, only to write them out and drop them, cost about
  * as much as writing the text. The report shown is a view of the command's record, reused
  * for the next command: it is valid only during the call (copy what must be kept).
+ *
+ * With `visitPlain`, the plain commands (folded rows: one frame, a final reply in one frame,
+ * no 1xx reply, no invalid reply; see CommandLog.fold), nearly all of a trace's, go there as
+ * the record itself, also reused: a writer reads its fields without the view's getters,
+ * and learns that `frames` has one frame at most without making the list.
  */
-export function forEachCommand(session: SessionReport, visit: (command: CommandReport) => void): void {
+export function forEachCommand(
+  session: SessionReport,
+  visit: (command: CommandReport) => void,
+  visitPlain?: (command: FoldedCommand) => void,
+): void {
   const log = (session as { [COMMAND_LOG]?: CommandList })[COMMAND_LOG];
   if (log === undefined) {
     // A report made elsewhere (a test's): its commands are plain reports already.
@@ -235,7 +244,11 @@ export function forEachCommand(session: SessionReport, visit: (command: CommandR
   }
   const view = new CommandView();
   const folded = new FoldedCommand();
-  for (let index = 0; index < log.length; index++) visit(view.show(log.at(index, folded)));
+  for (let index = 0; index < log.length; index++) {
+    const record = log.at(index, folded);
+    if (record === folded && visitPlain !== undefined) visitPlain(folded);
+    else visit(view.show(record));
+  }
 }
 
 /** A command record read as its CommandReport (what commandReport() would make), field by field. */

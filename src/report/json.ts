@@ -1,9 +1,10 @@
 import type { Analysis, CaptureReport, CommandReport, ConnectionReport, HelperReport, ReplyReport, SessionReport, SetupReport, TransferReport } from '../analysis.js';
 import type { Finding } from '../findings.js';
-import { forEachCommand } from '../ftp/summary.js';
+import type { FoldedCommand } from '../ftp/command-log.js';
+import { forEachCommand, responseTime } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
 import { analysisTexts, type FilePaths, type HelperTexts, type ListTexts, type ReportTexts } from './session-texts.js';
-import { TextBuilder } from './text-builder.js';
+import { asciiBytes, TextBuilder } from './text-builder.js';
 
 /**
  * Plain objects with stable field names (the JSON contract). A frame is always the
@@ -268,6 +269,10 @@ export function writeSession(
     if (!first) out.ascii(',');
     writeCommand(out, command, files);
     first = false;
+  }, (command) => {
+    if (!first) out.ascii(',');
+    writePlainCommand(out, command, files);
+    first = false;
   });
   out.ascii('],"unsolicited":');
   writeReplies(out, session.unsolicited, files);
@@ -430,7 +435,7 @@ function writeNumbers(out: TextBuilder, numbers: readonly number[]): void {
  * the same members in the same order, those commandJson leaves undefined left out.
  */
 function writeCommand(out: TextBuilder, command: CommandReport, files: FilePaths): void {
-  out.ascii('{"frame":');
+  out.bytes(COMMAND.frame);
   out.jsonNumber(command.frame);
   const frames = command.frames;
   if (frames.length > 1) {
@@ -438,13 +443,13 @@ function writeCommand(out: TextBuilder, command: CommandReport, files: FilePaths
     writeNumbers(out, frames);
   }
   writeFile(out, 'file', command.fileIndex, files);
-  out.ascii(',"command":');
+  out.bytes(COMMAND.command);
   out.jsonString(command.command);
-  out.ascii(',"argument":');
+  out.bytes(COMMAND.argument);
   out.jsonString(command.argument);
-  out.ascii(',"reply":');
+  out.bytes(COMMAND.reply);
   writeReply(out, command.reply, files);
-  out.ascii(',"preliminary":');
+  out.bytes(COMMAND.preliminary);
   writeReplies(out, command.preliminary, files);
   const invalid = command.invalidReply;
   if (invalid !== null && invalid !== undefined) {
@@ -452,6 +457,60 @@ function writeCommand(out: TextBuilder, command: CommandReport, files: FilePaths
     out.jsonString(invalid);
   }
   out.ascii('}');
+}
+
+/** The kind of writePlainCommand()'s pieces in a builder's cache (see TextBuilder.piece). */
+const PLAIN_COMMAND_PIECE = 0;
+
+/** The fixed pieces of a command's and a reply's text. */
+const COMMAND = {
+  frame: asciiBytes('{"frame":'),
+  command: asciiBytes(',"command":'),
+  argument: asciiBytes(',"argument":'),
+  reply: asciiBytes(',"reply":'),
+  preliminary: asciiBytes(',"preliminary":'),
+  /** A plain command's reply, up to its code. */
+  replyCode: asciiBytes(',"reply":{"code":'),
+  /** After a plain command's reply: no 1xx replies, no invalid reply. */
+  end: asciiBytes('},"preliminary":[]}'),
+};
+const REPLY = {
+  code: asciiBytes('{"code":'),
+  text: asciiBytes(',"text":'),
+  frame: asciiBytes(',"frame":'),
+  responseTime: asciiBytes(',"responseTime":'),
+};
+
+/**
+ * writeCommand() of a plain command (see forEachCommand), read from its record: nearly
+ * every command of a trace, so the fixed pieces between its fields are written as few
+ * pieces as they can, and nothing is made to learn what the report would hold (a frame
+ * list, a reply report).
+ */
+function writePlainCommand(out: TextBuilder, command: FoldedCommand, files: FilePaths): void {
+  // One frame at most: no `frames` member.
+  out.bytes(COMMAND.frame);
+  out.jsonNumber(command.frame);
+  writeFile(out, 'file', command.fileIndex, files);
+  const reply = command.reply;
+  // From the command word to the reply's frame, the text depends on four fields alone.
+  if (!out.piece(PLAIN_COMMAND_PIECE, command.command, command.argument, reply.code, reply.text)) {
+    out.bytes(COMMAND.command);
+    out.jsonString(command.command);
+    out.bytes(COMMAND.argument);
+    out.jsonString(command.argument);
+    out.bytes(COMMAND.replyCode);
+    out.jsonNumber(reply.code);
+    out.bytes(REPLY.text);
+    out.jsonString(reply.text);
+    out.bytes(REPLY.frame);
+    out.endPiece();
+  }
+  out.jsonNumber(reply.frame);
+  writeFile(out, 'file', reply.fileIndex, files);
+  out.bytes(REPLY.responseTime);
+  out.jsonNumber(responseTime(reply, command.time));
+  out.bytes(COMMAND.end);
 }
 
 export function commandText(command: CommandReport, files: FilePaths): string {
@@ -464,14 +523,14 @@ function writeReply(out: TextBuilder, reply: ReplyReport | null, files: FilePath
     out.ascii('null');
     return;
   }
-  out.ascii('{"code":');
+  out.bytes(REPLY.code);
   out.jsonNumber(reply.code);
-  out.ascii(',"text":');
+  out.bytes(REPLY.text);
   out.jsonString(reply.text);
-  out.ascii(',"frame":');
+  out.bytes(REPLY.frame);
   out.jsonNumber(reply.frame);
   writeFile(out, 'file', reply.fileIndex, files);
-  out.ascii(',"responseTime":');
+  out.bytes(REPLY.responseTime);
   out.jsonNumber(reply.responseTime);
   out.ascii('}');
 }

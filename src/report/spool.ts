@@ -8,19 +8,25 @@
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TextBuilder } from './text-builder.js';
 
 /**
  * Bytes of text kept in memory before the spool spills to its file: enough that a run of
- * a few hundred sessions makes no file. Kept small because fresh memory is the dearer
+ * a couple of hundred sessions makes no file. Kept small because fresh memory is the dearer
  * place: on the small bench trace (12,000 sessions, 50 MiB of session JSON) keeping and
  * reading back the texts cost about 0.26 s of CPU with no budget (all in the file, which
  * stays in the page cache), 0.31 s with 4 MiB and 0.36-0.45 s with 16 MiB, the first
- * touch of each new block's pages costing more than writing and reading the file.
+ * touch of each new block's pages costing more than writing and reading the file. A run
+ * has three spools (sessions, connections, the lists): with 65 MB of texts in two of
+ * them, 4 MiB each cost 80 ms more than no budget, 1 MiB 20 ms (measured on a spool alone).
  */
-export const DEFAULT_SPOOL_BUDGET_BYTES = 4 << 20;
+export const DEFAULT_SPOOL_BUDGET_BYTES = 1 << 20;
 
 /** Size of a memory block, of the file's write buffer, and the most a read of the file takes at once. */
 const BLOCK_BYTES = 1 << 20;
+
+/** Room begin() leaves in the file's write buffer for a text (a longer one moves to the builder's buffer, and is copied). */
+const BEGIN_ROOM_BYTES = 64 << 10;
 
 /** Ids looked ahead, when reading back, for texts that one read of the file can bring along. */
 const READ_AHEAD_IDS = 4096;
@@ -134,6 +140,39 @@ export class TextSpool {
     yield* this.#textsIn(ids, reuse);
   }
 
+  /**
+   * Readies `out` for the next text: once the texts go to the file, written straight into
+   * the file's write buffer (see TextBuilder.writeInto), where keep() then takes it as it
+   * lies. Copying every text from the builder into that buffer cost about as much as
+   * writing the file did (65 MB on the small bench trace).
+   */
+  begin(out: TextBuilder): TextBuilder {
+    if (!this.#spilled || this.#closed) return out.reset();
+    if (this.#pending === null || this.#pending.length - this.#pendingUsed < BEGIN_ROOM_BYTES) {
+      this.#flush();
+      this.#pending ??= Buffer.allocUnsafe(BLOCK_BYTES);
+    }
+    return out.writeInto(this.#pending, this.#pendingUsed);
+  }
+
+  /** Keeps the text `out` holds as that of `id`, as add(id, out.view()) does: without a copy when begin() readied `out`. */
+  keep(id: number, out: TextBuilder): void {
+    const text = out.view();
+    const pending = this.#pending;
+    if (pending === null || text.buffer !== pending.buffer || text.byteOffset !== pending.byteOffset + this.#pendingUsed || this.#closed) {
+      this.add(id, text);
+      return;
+    }
+    if (!Number.isInteger(id) || id < 1) throw new RangeError(`not a spool id: ${id}`);
+    this.#grow(id);
+    if (this.#where[id] !== ABSENT) throw new Error(`text ${id} spooled twice`);
+    this.#count++;
+    this.#where[id] = IN_FILE;
+    this.#offset[id] = this.#fileBytes + this.#pendingUsed;
+    this.#length[id] = text.length;
+    this.#pendingUsed += text.length;
+  }
+
   /** Adds a text under the next id after the highest so far, and returns that id. */
   append(text: string | Uint8Array): number {
     const id = this.#lastId + 1;
@@ -166,19 +205,71 @@ export class TextSpool {
   }
 
   /**
+   * The texts of `ids` in that order (of every id from 1 when null), those that lie next
+   * to each other in a memory block or in one read of the file joined: read from the index
+   * alone, with a view made per run, not per text (a view per text, then one per joining,
+   * cost more than reading the file back, on a trace of many short sessions).
+   */
+  *#runsIn(ids: Uint32Array | null, reuse: boolean): Generator<Uint8Array> {
+    this.#flush();
+    let window: ReadWindow | null = null;
+    const buffers: [Buffer | null, Buffer | null] = [null, null];
+    let turn = 0;
+    // The run so far: where its bytes are (a memory block, or a read of the file), and its range there.
+    let source: Uint8Array | null = null;
+    let runStart = 0;
+    let runEnd = 0;
+    const count = ids === null ? this.#lastId : ids.length;
+    for (let position = 0; position < count; position++) {
+      const id = ids === null ? position + 1 : ids[position]!;
+      const length = this.#length[id]!;
+      if (length === 0) continue;
+      const where = this.#where[id]!;
+      const offset = this.#offset[id]!;
+      let bytes: Uint8Array;
+      let start: number;
+      if (where >= 0) {
+        bytes = this.#blocks[where]!;
+        start = offset;
+      } else {
+        if (window === null || offset < window.start || offset + length > window.start + window.bytes.length) {
+          // Given out before the read: with `reuse`, the read after next writes over it.
+          if (source !== null) yield source.subarray(runStart, runEnd);
+          source = null;
+          window = this.#read(ids, position, reuse ? buffers : null, turn);
+          turn ^= 1;
+        }
+        bytes = window.bytes;
+        start = offset - window.start;
+      }
+      if (bytes === source && start === runEnd) {
+        runEnd += length;
+        continue;
+      }
+      if (source !== null) yield source.subarray(runStart, runEnd);
+      source = bytes;
+      runStart = start;
+      runEnd = start + length;
+    }
+    if (source !== null) yield source.subarray(runStart, runEnd);
+  }
+
+  /**
    * The texts in id order as texts() gives them, but those that lie next to each other
    * (in a memory block, or in one read of the file) joined into one view: texts that
    * settled in id order come in pieces of up to a block, to be written without a copy.
    * Empty texts add nothing. With `reuse`, as texts(true): a run is valid until the next
    * one is asked for.
    */
-  runs(reuse = false): Generator<Uint8Array> {
-    return joined(this.texts(reuse));
+  *runs(reuse = false): Generator<Uint8Array> {
+    if (this.#count !== this.#lastId) throw new Error(`${this.#lastId - this.#count} of ${this.#lastId} texts never reached the spool`);
+    yield* this.#runsIn(null, reuse);
   }
 
   /** The texts of `ids` in that order (see textsOf), joined as runs() joins them. */
-  runsOf(ids: Uint32Array, reuse = false): Generator<Uint8Array> {
-    return joined(this.textsOf(ids, reuse));
+  *runsOf(ids: Uint32Array, reuse = false): Generator<Uint8Array> {
+    for (const id of ids) if (id < 1 || id > this.#lastId || this.#where[id] === ABSENT) throw new Error(`text ${id} never reached the spool`);
+    yield* this.#runsIn(ids, reuse);
   }
 
   /** Lets go of the texts and closes (and so removes) the file. Safe to call more than once. */
@@ -413,19 +504,4 @@ export class TextSpool {
     const reason = (error as Error).message.replace(/\s*\n\s*/g, '; ');
     return new SpoolError(`cannot ${what} the report's temporary file in ${this.#directory}: ${reason}`);
   }
-}
-
-/** Texts that lie next to each other in memory joined into one view; empty texts dropped. */
-function* joined(texts: Iterable<Uint8Array>): Generator<Uint8Array> {
-  let run: Uint8Array | null = null;
-  for (const text of texts) {
-    if (text.length === 0) continue;
-    if (run !== null && text.buffer === run.buffer && run.byteOffset + run.length === text.byteOffset) {
-      run = new Uint8Array(run.buffer, run.byteOffset, run.length + text.length);
-      continue;
-    }
-    if (run !== null) yield run;
-    run = text;
-  }
-  if (run !== null) yield run;
 }

@@ -1,8 +1,8 @@
-import type { Analysis, SessionReport } from '../analysis.js';
+import type { Analysis, SessionReport, SetupReport, TransferReport } from '../analysis.js';
 import { forEachCommand } from '../ftp/summary.js';
 import { MASKED } from '../ftp/session.js';
 import { sessionTexts } from './session-texts.js';
-import type { TextBuilder } from './text-builder.js';
+import { TextBuilder } from './text-builder.js';
 
 /** Zeek's ftp.log columns (scripts/base/protocols/ftp/info.zeek), in Zeek's order. */
 export const ZEEK_FTP_FIELDS = [
@@ -85,20 +85,14 @@ export function* renderZeekLog<Text extends string | Uint8Array>(sessions: Itera
   yield `#close\t${zeekTime(now)}\n`;
 }
 
-/** A session's rows, each ended by a line break; empty for a session with neither greeting nor command. */
-/** Writes a session's rows (see zeekSessionText). */
+/**
+ * Writes a session's rows, each ended by a line break (nothing for a session with neither
+ * greeting nor command): the greeting as <init>, then one per listed command. Written
+ * into the builder field by field, not joined from strings: a trace of many short sessions
+ * logs hundreds of thousands of commands, and a string per field and per row cost most of
+ * the log's time.
+ */
 export function writeZeekSession(out: TextBuilder, session: SessionReport): void {
-  out.text(zeekSessionText(session));
-}
-
-export function zeekSessionText(session: SessionReport): string {
-  const rows: string[] = [];
-  sessionRows(session, rows);
-  return rows.length > 0 ? `${rows.join('\n')}\n` : '';
-}
-
-/** A session's rows: the greeting as <init>, then one per listed command. */
-function sessionRows(session: SessionReport, lines: string[]): void {
   const [origHost, origPort] = hostAndPort(session.client);
   const [respHost, respPort] = hostAndPort(session.server);
   const password = session.password === null ? null : session.password === MASKED ? '<hidden>' : session.password;
@@ -107,43 +101,105 @@ function sessionRows(session: SessionReport, lines: string[]): void {
   if (session.greeting) {
     // Zeek logs the greeting as the pseudo-command <init>.
     const greeting = session.greeting;
-    lines.push([zeekTs(session.start.sec + session.start.nsec / 1e9), id,
+    out.text([zeekTs(session.start.sec + session.start.nsec / 1e9), id,
       '-', '-', '<init>', '-', '-', '-', String(greeting.code), field(greeting.text), '-', '-', '-', '-', '-'].join('\t'));
+    out.ascii('\n');
   }
-  const credentials = `${field(session.user)}\t${field(password)}`;
+  // What follows each row's time, up to the command, the same in every row.
+  const sessionPart = Buffer.from(`\t${id}\t${field(session.user)}\t${field(password)}\t`);
+  const row = (time: number, command: string, argument: string, frame: number, reply: { code: number; text: string; frame: number } | null): void => {
+    zeekSeconds(out, time);
+    out.bytes(sessionPart);
+    const setup = setupOf(session.setups, frame, reply);
+    const transfer = transferOf(session.transfers, frame);
+    const replaced = command === 'PASS' && password !== null;
+    // Most rows have neither setup nor transfer: the rest then depends on the command and reply alone.
+    const plain = setup === null && transfer === null && !replaced && reply !== null;
+    if (plain && out.piece(PLAIN_ROW_PIECE, command, argument, reply.code, reply.text)) return;
+    zeekField(out, command);
+    out.ascii('\t');
+    if (transfer !== null) zeekField(out, zeekUrl(respHost, transfer.cwd, argument));
+    else zeekField(out, (replaced ? password : argument) || null);
+    out.ascii('\t-\t');
+    zeekField(out, transfer?.expectedSize ?? null);
+    out.ascii('\t');
+    zeekField(out, reply?.code ?? null);
+    out.ascii('\t');
+    zeekField(out, reply?.text ?? null);
+    if (setup !== null && setup.port !== null) {
+      const passive = setup.replyCode !== null;
+      out.ascii(passive ? '\tT\t' : '\tF\t');
+      zeekField(out, passive ? origHost : respHost);
+      out.ascii('\t');
+      zeekField(out, setup.address ?? (passive ? respHost : origHost));
+      out.ascii('\t');
+      zeekField(out, setup.port);
+      out.ascii('\t-\n');
+    } else out.ascii('\t-\t-\t-\t-\t-\n');
+    if (plain) out.endPiece();
+  };
   // One command at a time, as a view valid only during the call (see forEachCommand).
-  forEachCommand(session, (command) => {
-    const setup = session.setups.find((candidate) => candidate.frame === command.frame || (candidate.replyCode !== null && command.reply !== null && candidate.frame === command.reply.frame));
-    const transfer = session.transfers.find((candidate) => candidate.frame === command.frame);
-    let dataOrig: string | null = null;
-    let dataResp: string | null = null;
-    let dataPort: number | null = null;
-    let passive: boolean | null = null;
-    if (setup && setup.port !== null) {
-      passive = setup.replyCode !== null;
-      dataOrig = passive ? origHost : respHost;
-      dataResp = setup.address ?? (passive ? respHost : origHost);
-      dataPort = setup.port;
+  forEachCommand(session, (command) => row(command.time, command.command, command.argument, command.frame, command.reply),
+    (command) => row(command.time, command.command, command.argument, command.frame, command.reply));
+}
+
+export function zeekSessionText(session: SessionReport): string {
+  const out = new TextBuilder(256);
+  writeZeekSession(out, session);
+  return out.toString();
+}
+
+/** The kind of a plain row's pieces in a builder's cache (see TextBuilder.piece; json.ts's are 0). */
+const PLAIN_ROW_PIECE = 1;
+
+/** The setup a command made or answered: its frame is the command's, or (announced by the server) the reply's. */
+function setupOf(setups: readonly SetupReport[], frame: number, reply: { frame: number } | null): SetupReport | null {
+  for (const setup of setups) if (setup.frame === frame || (setup.replyCode !== null && reply !== null && setup.frame === reply.frame)) return setup;
+  return null;
+}
+
+function transferOf(transfers: readonly TransferReport[], frame: number): TransferReport | null {
+  for (const transfer of transfers) if (transfer.frame === frame) return transfer;
+  return null;
+}
+
+/** field(value), written: plain ASCII text and whole numbers as they are, anything else through field(). */
+function zeekField(out: TextBuilder, value: string | number | null): void {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) {
+    out.jsonNumber(value);
+    return;
+  }
+  if (typeof value !== 'string' || value === '' || value === '-') {
+    out.ascii(field(value));
+    return;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code >= 0x7f || code === 0x5c) {
+      out.text(field(value));
+      return;
     }
-    const argument = command.command === 'PASS' && password !== null ? password : command.argument;
-    const reply = command.reply;
-    lines.push([
-      zeekTs(command.time),
-      id,
-      credentials,
-      field(command.command),
-      field(transfer ? zeekUrl(respHost, transfer.cwd, command.argument) : argument || null),
-      '-',
-      field(transfer?.expectedSize ?? null),
-      field(reply?.code ?? null),
-      field(reply?.text ?? null),
-      field(passive),
-      field(dataOrig),
-      field(dataResp),
-      field(dataPort),
-      '-',
-    ].join('\t'));
-  });
+  }
+  out.ascii(value);
+}
+
+/**
+ * zeekTs(seconds), written: toFixed(6) rounds the exact value of `seconds` times 1e6, of
+ * which the product here is within 0.25 (below 2^32 seconds); when that product lies
+ * within 0.2 of a whole number, the exact value is nearer that number than any other.
+ */
+export function zeekSeconds(out: TextBuilder, seconds: number): void {
+  const product = seconds * 1e6;
+  const micro = Math.round(product);
+  const whole = Math.floor(micro / 1e6);
+  const fraction = micro - whole * 1e6;
+  if (!(seconds >= 0) || whole > 0xffffffff || Math.abs(product - micro) > 0.2 || fraction < 0 || fraction >= 1e6) {
+    out.ascii(zeekTs(seconds));
+    return;
+  }
+  out.jsonNumber(whole);
+  out.ascii('.');
+  out.digits(fraction, 6);
 }
 
 /** Zeek logs transfer arguments as ftp://host/path, joined to the working directory. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis, CommandReport, ReplyReport, SessionReport } from '../../src/analysis.js';
 import { analyze, type AnalyzeOptions } from '../../src/analyze.js';
-import { forEachCommand } from '../../src/ftp/summary.js';
+import { forEachCommand, responseTime } from '../../src/ftp/summary.js';
 import { isoSeconds, isoTime } from '../../src/report/format.js';
 import {
   commandJson,
@@ -193,6 +193,29 @@ describe('forEachCommand', () => {
       const analysis = await analyze([fixture], OPTIONS);
       for (const session of analysis.sessions) expect(shownCommands(session)).toEqual(session.commands);
     }
+  });
+
+  it('gives plain commands to visitPlain as their records, in order with the others, as session.commands holds them', async () => {
+    let plain = 0;
+    for (const fixture of captureFiles(join(ROOT, 'fixtures'))) {
+      const analysis = await analyze([fixture], OPTIONS);
+      for (const session of analysis.sessions) {
+        const shown: CommandReport[] = [];
+        forEachCommand(session, (command) => shown.push(shownCommands({ ...session, commands: [command] } as SessionReport)[0]!), (command) => {
+          plain++;
+          // One frame, a final reply in one frame, nothing else.
+          expect(command.frameNumbers().length).toBeLessThanOrEqual(1);
+          expect(command.preliminary).toHaveLength(0);
+          expect(command.invalidReply).toBeNull();
+          const reply = command.reply;
+          shown.push({ fileIndex: command.fileIndex, frame: command.frame, frames: command.frameNumbers(), time: command.time, command: command.command,
+            argument: command.argument, preliminary: [], invalidReply: null,
+            reply: { code: reply.code, text: reply.text, fileIndex: reply.fileIndex, frame: reply.frame, responseTime: responseTime(reply, command.time) } });
+        });
+        expect(shown).toEqual(session.commands);
+      }
+    }
+    expect(plain).toBeGreaterThan(10);
   });
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpoolError, TextSpool, type SpoolOptions } from '../../src/report/spool.js';
+import { TextBuilder } from '../../src/report/text-builder.js';
 import { seededRandom } from '../support/random.js';
 import { openFilesIn } from './open-files.js';
 
@@ -155,6 +156,40 @@ describe('TextSpool', () => {
     } finally {
       spool.close();
     }
+  });
+
+  it('takes texts written straight into its file buffer (begin, keep) as add() takes them, in any order and length', () => {
+    const random = seededRandom(21);
+    // Some far longer than the room begin() leaves, and than the buffer: they move to the builder's own buffer.
+    const texts = Array.from({ length: 3000 }, (_, index) =>
+      `${index + 1}:${'ü'.repeat(random() < 0.01 ? 40000 + Math.floor(random() * 700000) : Math.floor(random() * 900))}\n`);
+    const order = texts.map((_, index) => index).sort(() => random() - 0.5);
+    for (const budgetBytes of [0, 5000, 1 << 20]) {
+      const spool = new TextSpool({ directory: dir, budgetBytes });
+      const out = new TextBuilder(16);
+      try {
+        for (const [n, index] of order.entries()) {
+          if (n % 7 === 0) spool.add(index + 1, texts[index]!);
+          else {
+            spool.begin(out).text(texts[index]!);
+            spool.keep(index + 1, out);
+          }
+        }
+        expect(Buffer.concat([...spool.runs()]).equals(Buffer.from(texts.join('')))).toBe(true);
+        expect(spool.memoryBytes + spool.fileBytes).toBe(Buffer.byteLength(texts.join('')));
+        expect(spool.memoryBytes).toBeLessThanOrEqual(budgetBytes);
+      } finally {
+        spool.close();
+      }
+    }
+    // A text kept twice, or kept once the spool is closed, is refused as add() refuses it.
+    const spool = new TextSpool({ directory: dir, budgetBytes: 0 });
+    const out = new TextBuilder();
+    spool.add(1, 'first');
+    spool.begin(out).ascii('again');
+    expect(() => spool.keep(1, out)).toThrow(/spooled twice/);
+    spool.close();
+    expect(() => spool.keep(2, spool.begin(out))).toThrow(/closed/);
   });
 
   it('refuses an id twice, a non-positive id, and reading back with an id missing', () => {

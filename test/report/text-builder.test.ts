@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isoTime } from '../../src/report/format.js';
-import { TextBuilder } from '../../src/report/text-builder.js';
+import { asciiBytes, TextBuilder } from '../../src/report/text-builder.js';
 import { seededRandom } from '../support/random.js';
 
 function written(write: (out: TextBuilder) => void): string {
@@ -39,6 +39,80 @@ describe('TextBuilder', () => {
     for (const sample of samples) expect(written((out) => out.jsonNumber(sample))).toBe(JSON.stringify(sample));
     expect(written((out) => out.jsonNumber(null))).toBe('null');
     expect(written((out) => { out.jsonBoolean(true); out.jsonBoolean(false); })).toBe('truefalse');
+  });
+
+  it('numbers rounded to the microsecond as String() writes them (response times, durations)', () => {
+    const random = seededRandom(11);
+    const samples = [0.000001, 0.00001, 0.0001, 0.1, 0.5, 0.123456, 0.1234565, 1.000001, 4293.999999, 4294.000001, 4294.5, 1e-7, 0.1 + 0.2];
+    for (let i = 0; i < 20000; i++) {
+      // As summary.ts rounds them: whole microseconds of a difference of two epoch times.
+      const micro = Math.floor(random() * (random() < 0.5 ? 1e4 : 5e9));
+      samples.push(micro / 1e6, Math.round((1.7e9 + micro / 1e6 - 1.7e9) * 1e6) / 1e6);
+    }
+    for (const sample of samples) expect(written((out) => out.jsonNumber(sample))).toBe(String(sample));
+  });
+
+  it('bytes encoded beforehand, short and long, as the text they encode', () => {
+    const pieces = ['{', ',"frame":', ',"responseTime":', '},"preliminary":[]}', 'x'.repeat(300)];
+    expect(written((out) => { for (const piece of pieces) out.bytes(asciiBytes(piece)); })).toBe(pieces.join(''));
+    expect(() => asciiBytes('é')).toThrow(RangeError);
+  });
+
+  it('keeps a piece the second time its key comes, and copies it from then on', () => {
+    const out = new TextBuilder(8);
+    const writes: string[] = [];
+    let kind = 0;
+    const piece = (first: string, second: string, number: number, third: string): void => {
+      if (out.piece(kind, first, second, number, third)) return;
+      writes.push(first);
+      out.jsonString(first);
+      out.jsonString(second);
+      out.jsonNumber(number);
+      out.jsonString(third);
+      out.endPiece();
+    };
+    const expected: string[] = [];
+    const keys: [string, string, number, string][] = [['NOOP', '', 200, 'ok'], ['NOOP', '', 200, 'ok'], ['NOOP', '', 200, 'ok'],
+      ['NOOP', '', 200, 'okay'], ['NOOP', '', 200, 'ok'], ['NOOP', '', 200, 'ok'], ['PORT', '1,2,3,4,5,6', 200, 'ok'], ['NOOP', '', 200, 'ok']];
+    for (const [first, second, number, third] of keys) {
+      out.ascii('|');
+      piece(first, second, number, third);
+      expected.push(`|${JSON.stringify(first)}${JSON.stringify(second)}${number}${JSON.stringify(third)}`);
+    }
+    expect(out.toString()).toBe(expected.join(''));
+    // Written: NOOP "ok" twice (seen once, then kept), NOOP "okay" once, PORT once; copied after that.
+    expect(writes).toEqual(['NOOP', 'NOOP', 'NOOP', 'PORT']);
+    // Keys of one slot (same lengths, same number): a newer key takes the slot, and the older is written again.
+    writes.length = 0;
+    const round = ['ab', 'ab', 'cd', 'ab', 'ab', 'ab'];
+    for (const first of round) piece(first, '', 1, 'x');
+    expect(writes).toEqual(['ab', 'ab', 'cd', 'ab', 'ab']);
+    // Another writer's piece of the same key is its own.
+    writes.length = 0;
+    kind = 1;
+    for (const first of round) piece(first, '', 1, 'x');
+    expect(writes).toEqual(['ab', 'ab', 'cd', 'ab', 'ab']);
+  });
+
+  it('writes into a lent buffer while the text fits, and moves to its own when it outgrows it', () => {
+    const lent = Buffer.alloc(64, 0x2e);
+    const out = new TextBuilder(4);
+    out.writeInto(lent, 10).ascii('{"a":');
+    out.jsonNumber(1);
+    expect(out.view().buffer).toBe(lent.buffer);
+    expect(out.view().byteOffset).toBe(lent.byteOffset + 10);
+    expect(out.toString()).toBe('{"a":1');
+    expect(out.length).toBe(6);
+    // A piece begun in the lent buffer is kept right after the move.
+    expect(out.piece(0, 'k', 'k', 1, 'k')).toBe(false);
+    out.ascii('x'.repeat(100));
+    out.jsonString('y');
+    expect(out.view().buffer).not.toBe(lent.buffer);
+    expect(out.toString()).toBe(`{"a":1${'x'.repeat(100)}"y"`);
+    // The lent buffer keeps what came before the text.
+    expect(lent.subarray(0, 10).toString()).toBe('.'.repeat(10));
+    out.reset().ascii('ok');
+    expect(out.toString()).toBe('ok');
   });
 
   it('times as isoTime() writes them, quoted', () => {
