@@ -15,20 +15,18 @@
  * and alternating the rungs spreads the drift over all of them.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
 import { readCaptures } from '../src/capture/index.js';
-import { quickCommand } from '../src/cli/args.js';
-import { analyzeForReport } from '../src/cli/report.js';
 import { decodeFrame } from '../src/decode/decode.js';
 import { DecodeResult, newDecodedPacket } from '../src/decode/packet.js';
 import { newDecodeStats } from '../src/decode/stats.js';
 import { ConnectionTable } from '../src/tcp/table.js';
 import type { Connection, ConnectionObserver, Direction } from '../src/tcp/types.js';
 import { discardedLists } from '../src/trace-lists.js';
+import { timeJsonReport } from './json-report.js';
 import { ensureTrace } from './traces.js';
 import { walk } from './walk.mjs';
 
@@ -41,7 +39,7 @@ const LABELS: Record<Rung, string> = {
   tcp: '+ TCP table',
   ftp: '+ FTP stage, linkage, session reports',
   helper: '+ helper model',
-  json: '+ JSON report',
+  json: '+ JSON report (bench/steady.ts)',
 };
 
 /** One rung, timed in this process; returns seconds and the frames read. */
@@ -77,17 +75,7 @@ async function runRung(rung: Rung, path: string): Promise<{ seconds: number; fra
     });
     frames = analysis.capture.frames;
   } else {
-    const command = quickCommand(['analyze', '-f', 'json', path], '');
-    if (command?.kind !== 'analyze') throw new Error(`not a plain analyze: ${path}`);
-    const report = await analyzeForReport(command.job);
-    const out = createWriteStream('/dev/null', { fd: openSync('/dev/null', 'w') });
-    try {
-      await report.write(out);
-    } finally {
-      report.close();
-    }
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    frames = report.analysis.capture.frames;
+    return timeJsonReport(path);
   }
   return { seconds: (performance.now() - started) / 1000, frames };
 }

@@ -104,37 +104,29 @@ export class Reply implements ReplyRecord, FrameSpan {
 }
 
 export class Command implements CommandRecord, FrameSpan {
-  command: string;
-  argument: string;
-  time: number;
-  preliminary: readonly ReplyRecord[];
-  reply: ReplyRecord | null;
-  invalidReply: string | null;
+  // Set by reset(), which the constructor calls too.
+  command!: string;
+  argument!: string;
+  time!: number;
+  preliminary!: readonly ReplyRecord[];
+  reply!: ReplyRecord | null;
+  invalidReply!: string | null;
   /** A setup or transfer points at it: it stays an object (see CommandLog). */
-  pinned: boolean;
+  pinned!: boolean;
   /** Its row in the session's CommandLog; -1 when not listed (caps, or made for a passive reply). */
-  row: number;
+  row!: number;
   // Not readonly only for reset(): nothing outside the command store changes them.
-  fileIndex: number;
+  fileIndex!: number;
   /** 0 when the command came in no frame at all. */
-  frame: number;
-  more: readonly FrameRef[] | null;
+  frame!: number;
+  more!: readonly FrameRef[] | null;
 
   constructor(command: string, argument: string, span: FrameSpan, time: number, reply: ReplyRecord | null = null) {
-    this.command = command;
-    this.argument = argument;
-    this.time = time;
-    this.preliminary = NO_REPLIES;
+    this.reset(command, argument, span, time);
     this.reply = reply;
-    this.invalidReply = null;
-    this.pinned = false;
-    this.row = -1;
-    this.fileIndex = span.fileIndex;
-    this.frame = span.frame;
-    this.more = span.more;
   }
 
-  /** Made anew, as the constructor makes it (with no reply), for a command store reusing it (see CommandStore.command). */
+  /** Made anew, as the constructor makes it with no reply: a command store reuses the object (see CommandStore.command). */
   reset(command: string, argument: string, span: FrameSpan, time: number): this {
     this.command = command;
     this.argument = argument;
