@@ -8,6 +8,11 @@ export function isPrivateAddress(address: string): boolean {
   const dotted = dottedPrivate(address);
   if (dotted >= 0) return dotted === 1;
   const [a, b] = address.split('.').map(Number) as [number, number];
+  return privateIpv4(a, b);
+}
+
+/** Whether an IPv4 address whose first two bytes are `a` and `b` lies in one of the ranges above. */
+function privateIpv4(a: number, b: number): boolean {
   return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
     (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
 }
@@ -35,6 +40,5 @@ function dottedPrivate(address: string): number {
     if (field === 0) a = value;
     else b = value;
   }
-  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
-    (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ? 1 : 0;
+  return privateIpv4(a, b) ? 1 : 0;
 }
