@@ -13,6 +13,11 @@
  * bench/steady.ts). Each round runs every rung once, in order, in a fresh child process;
  * the table keeps each rung's best round, since the machine's speed drifts within minutes
  * and alternating the rungs spreads the drift over all of them.
+ *
+ * Each rung also reports its whole process's peak RSS and minor page faults (Node's start-up
+ * included, the same for every rung): on a virtual machine where first touching a page is
+ * dear, the memory a stage holds costs time as well as bytes. Those come from the round
+ * with the best time.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -32,6 +37,11 @@ import { walk } from './walk.mjs';
 
 const RUNGS = ['walk', 'decode', 'tcp', 'ftp', 'helper', 'json'] as const;
 type Rung = (typeof RUNGS)[number];
+interface RungResult {
+  seconds: number;
+  maxRssKb: number;
+  minorFaults: number;
+}
 
 const LABELS: Record<Rung, string> = {
   walk: 'bare record walk',
@@ -83,12 +93,13 @@ async function runRung(rung: Rung, path: string): Promise<{ seconds: number; fra
 const args = process.argv.slice(2);
 if (args[0] === '--rung') {
   const result = await runRung(args[1] as Rung, args[2]!);
-  console.log(JSON.stringify(result));
+  const usage = process.resourceUsage();
+  console.log(JSON.stringify({ ...result, maxRssKb: usage.maxRSS, minorFaults: usage.minorPageFault }));
 } else {
   const path = args[0] ?? ensureTrace('small', 1);
   const rounds = Number(args[1] ?? 3);
   const self = fileURLToPath(import.meta.url);
-  const best = new Map<Rung, number>();
+  const best = new Map<Rung, RungResult>();
   let frames = 0;
   for (let round = 0; round < rounds; round++) {
     for (const rung of RUNGS) {
@@ -97,15 +108,15 @@ if (args[0] === '--rung') {
         encoding: 'utf8',
       });
       if (child.status !== 0) throw new Error(`rung ${rung} failed: ${child.stderr.slice(-400)}`);
-      const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { seconds: number; frames: number };
+      const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as RungResult & { frames: number };
       frames = result.frames;
-      best.set(rung, Math.min(best.get(rung) ?? Infinity, result.seconds));
+      if (result.seconds < (best.get(rung)?.seconds ?? Infinity)) best.set(rung, result);
     }
   }
-  const total = best.get('json')!;
+  const total = best.get('json')!.seconds;
   let previous = 0;
   const rows = RUNGS.map((rung) => {
-    const seconds = best.get(rung)!;
+    const { seconds, maxRssKb, minorFaults } = best.get(rung)!;
     const step = seconds - previous;
     previous = seconds;
     return {
@@ -114,6 +125,8 @@ if (args[0] === '--rung') {
       'frames/s': Math.round(frames / seconds).toLocaleString('en-US'),
       'step s': step.toFixed(3),
       'step share': `${((step / total) * 100).toFixed(0)}%`,
+      'peak RSS MB': (maxRssKb / 1024).toFixed(0),
+      'minor faults': minorFaults.toLocaleString('en-US'),
     };
   });
   console.log(`${path}: ${frames.toLocaleString('en-US')} frames, best of ${rounds} rounds, Node ${process.version}`);
