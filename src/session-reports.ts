@@ -45,8 +45,9 @@ export class SessionReports {
 
   /** A settled session at trace time `now`: report it, and let the stages forget it. */
   settle(session: SessionRecord, lookalikes: readonly Connection[], now: number): void {
-    const own = this.liveFindings.get(session.id) ?? [];
-    this.liveFindings.delete(session.id);
+    let own = this.liveFindings.get(session.id);
+    if (own === undefined) own = [];
+    else this.liveFindings.delete(session.id);
     const linkage: Finding[] = [];
     sessionLinkageFindings(session, (finding) => linkage.push(finding));
     const unlinked: Finding[] = [];
@@ -66,7 +67,8 @@ export class SessionReports {
       this.kept.push(report);
       return;
     }
-    this.sink(report, [...own, ...linkage, ...unlinked, ...verdictFindings]);
+    // Most sessions have findings of one kind at most: those go as they are, not copied.
+    this.sink(report, joined(own, linkage, unlinked, verdictFindings));
     // The sink has read the report: its commands' rows go to later sessions.
     this.ftp.release(session);
   }
@@ -75,4 +77,15 @@ export class SessionReports {
   sessions(): SessionReport[] {
     return this.kept.sort((a, b) => a.id - b.id);
   }
+}
+
+/** The findings of the lists in order, as one list: the one non-empty list itself when there is one. */
+export function joined(...lists: readonly Finding[][]): readonly Finding[] {
+  let only: readonly Finding[] | null = null;
+  for (const list of lists) {
+    if (list.length === 0) continue;
+    if (only !== null) return lists.flat();
+    only = list;
+  }
+  return only ?? lists[0]!;
 }

@@ -55,7 +55,7 @@ export class HelperReporter {
   }
 
   /** The session's verdicts per transfer; a finding for each transfer the helper would have failed. */
-  settle(session: SessionRecord, now: number, emit: FindingSink): Map<TransferRecord, HelperVerdict | null> {
+  settle(session: SessionRecord, now: number, emit: FindingSink): ReadonlyMap<TransferRecord, HelperVerdict | null> {
     const helper = this.helper;
     const lists = this.lists;
     const control = session.connection;
@@ -182,8 +182,13 @@ function ignoredSetups(helper: HelperStage, session: SessionRecord): IgnoredRepo
   return ignored;
 }
 
+/** The verdicts of a session without transfers: shared, and read only. */
+const NO_VERDICTS: ReadonlyMap<TransferRecord, HelperVerdict | null> = new Map();
+
 /** Verdicts per transfer of one session, and a finding for each transfer the helper would have failed. */
-function transferVerdicts(helper: HelperStage, session: SessionRecord, emit: FindingSink): Map<TransferRecord, HelperVerdict | null> {
+function transferVerdicts(helper: HelperStage, session: SessionRecord, emit: FindingSink): ReadonlyMap<TransferRecord, HelperVerdict | null> {
+  // A session without transfers (most, on a trace of many short sessions) needs no map of its own.
+  if (session.transfers.length === 0) return NO_VERDICTS;
   const verdicts = new Map<TransferRecord, HelperVerdict | null>();
   for (const transfer of session.transfers) {
     const verdict = transferVerdict(session, transfer, helper);

@@ -3,6 +3,7 @@ import type { Finding } from '../findings.js';
 import type { FoldedCommand } from '../ftp/command-log.js';
 import { forEachCommand, responseTime } from '../ftp/summary.js';
 import { epochSeconds, isoTime } from './format.js';
+import { writeDrop, writeExpectation, writeIgnored, writeRewrite } from './helper-json.js';
 import { analysisTexts, type FilePaths, type HelperTexts, type ListTexts, type ReportTexts } from './session-texts.js';
 import { asciiBytes, TextBuilder } from './text-builder.js';
 
@@ -79,54 +80,79 @@ export function connectionJson(connection: ConnectionReport, files: FilePaths): 
  */
 export function writeConnection(out: TextBuilder, connection: ConnectionReport, files: FilePaths, open = '{'): void {
   out.ascii(open);
-  out.ascii('"id":');
+  out.bytes(CONNECTION.id);
   out.jsonNumber(connection.id);
-  out.ascii(',"client":');
+  out.bytes(CONNECTION.client);
   out.jsonString(connection.client);
-  out.ascii(',"server":');
+  out.bytes(CONNECTION.server);
   out.jsonString(connection.server);
-  out.ascii(',"roleEvidence":');
+  out.bytes(CONNECTION.roleEvidence);
   out.jsonString(connection.roleEvidence);
   writeFile(out, 'file', connection.fileIndex, files);
-  out.ascii(',"firstFrame":');
+  out.bytes(CONNECTION.firstFrame);
   out.jsonNumber(connection.firstFrame);
-  out.ascii(',"lastFrame":');
+  out.bytes(CONNECTION.lastFrame);
   out.jsonNumber(connection.lastFrame);
   writeFile(out, 'lastFile', connection.lastFileIndex, files);
-  out.ascii(',"start":');
+  out.bytes(CONNECTION.start);
   out.jsonIsoTime(connection.first);
-  out.ascii(',"end":');
+  out.bytes(CONNECTION.end);
   out.jsonIsoTime(connection.last);
-  out.ascii(',"handshake":');
+  out.bytes(CONNECTION.handshake);
   out.jsonBoolean(connection.handshake);
-  out.ascii(',"state":');
+  out.bytes(CONNECTION.state);
   out.jsonString(connection.end);
-  out.ascii(',"segments":');
-  writeSides(out, connection.segments);
-  out.ascii(',"bytes":');
-  writeSides(out, connection.bytes);
-  out.ascii(',"retransmittedBytes":');
-  writeSides(out, connection.retransmittedBytes);
-  out.ascii(',"missingBytes":');
-  writeSides(out, connection.missingBytes);
-  out.ascii(',"service":');
+  writeSides(out, CONNECTION.segments, connection.segments);
+  writeSides(out, CONNECTION.bytes, connection.bytes);
+  writeSides(out, CONNECTION.retransmittedBytes, connection.retransmittedBytes);
+  writeSides(out, CONNECTION.missingBytes, connection.missingBytes);
+  out.bytes(CONNECTION.service);
   out.jsonNullableString(connection.service);
-  out.ascii(',"serviceEvidence":');
+  out.bytes(CONNECTION.serviceEvidence);
   out.jsonNullableString(connection.serviceEvidence);
   out.ascii('}');
 }
+
+/**
+ * The fixed pieces of a connection's text, encoded once: a trace lists up to 100,000
+ * connections, and bytes() copies these faster than ascii() reads a string's characters.
+ */
+const CONNECTION = {
+  id: asciiBytes('"id":'),
+  client: asciiBytes(',"client":'),
+  server: asciiBytes(',"server":'),
+  roleEvidence: asciiBytes(',"roleEvidence":'),
+  firstFrame: asciiBytes(',"firstFrame":'),
+  lastFrame: asciiBytes(',"lastFrame":'),
+  start: asciiBytes(',"start":'),
+  end: asciiBytes(',"end":'),
+  handshake: asciiBytes(',"handshake":'),
+  state: asciiBytes(',"state":'),
+  /** A [client, server] pair's member, up to the client's number; after the first, closing the pair before it. */
+  segments: asciiBytes(',"segments":{"client":'),
+  bytes: asciiBytes('},"bytes":{"client":'),
+  retransmittedBytes: asciiBytes('},"retransmittedBytes":{"client":'),
+  missingBytes: asciiBytes('},"missingBytes":{"client":'),
+  /** Between a pair's client and server numbers. */
+  sideServer: asciiBytes(',"server":'),
+  service: asciiBytes('},"service":'),
+  serviceEvidence: asciiBytes(',"serviceEvidence":'),
+};
 
 export function connectionText(connection: ConnectionReport, files: FilePaths): string {
   return textOf((out) => writeConnection(out, connection, files));
 }
 
-/** A [client, server] pair as { client, server }. */
-function writeSides(out: TextBuilder, [client, server]: readonly [number, number]): void {
-  out.ascii('{"client":');
-  out.jsonNumber(client);
-  out.ascii(',"server":');
-  out.jsonNumber(server);
-  out.ascii('}');
+/**
+ * A [client, server] pair as a member `{ client, server }`, `lead` being its name and what
+ * goes before the client's number (one of CONNECTION's pair pieces). The closing brace
+ * goes with what follows: the next pair's lead, or CONNECTION.service, begin with it.
+ */
+function writeSides(out: TextBuilder, lead: Uint8Array, sides: readonly [number, number]): void {
+  out.bytes(lead);
+  out.jsonNumber(sides[0]);
+  out.bytes(CONNECTION.sideServer);
+  out.jsonNumber(sides[1]);
 }
 
 /** A text made by `write`, as a string (for callers that want one; the reports write into a reused builder). */
@@ -304,117 +330,168 @@ export function sessionText(session: SessionReport, findings: readonly Finding[]
 
 /** A session's members before `commands` (as sessionJson has them), without the braces. */
 function writeSessionHead(out: TextBuilder, session: SessionReport, files: FilePaths): void {
-  out.ascii('"id":');
+  out.bytes(SESSION.id);
   out.jsonNumber(session.id);
-  out.ascii(',"connection":');
+  out.bytes(SESSION.connection);
   out.jsonNumber(session.connection);
-  out.ascii(',"client":');
+  out.bytes(SESSION.client);
   out.jsonString(session.client);
-  out.ascii(',"server":');
+  out.bytes(SESSION.server);
   out.jsonString(session.server);
-  out.ascii(',"evidence":');
+  out.bytes(SESSION.evidence);
   out.jsonString(session.evidence);
   writeFile(out, 'file', session.fileIndex, files);
-  out.ascii(',"firstFrame":');
+  out.bytes(SESSION.firstFrame);
   out.jsonNumber(session.firstFrame);
-  out.ascii(',"lastFrame":');
+  out.bytes(SESSION.lastFrame);
   out.jsonNumber(session.lastFrame);
   writeFile(out, 'lastFile', session.lastFileIndex, files);
-  out.ascii(',"start":');
+  out.bytes(SESSION.start);
   out.jsonIsoTime(session.start);
-  out.ascii(',"end":');
+  out.bytes(SESSION.end);
   out.jsonIsoTime(session.end);
-  out.ascii(',"user":');
+  out.bytes(SESSION.user);
   out.jsonNullableString(session.user);
-  out.ascii(',"password":');
+  out.bytes(SESSION.password);
   out.jsonNullableString(session.password);
-  out.ascii(',"login":');
+  out.bytes(SESSION.login);
   out.jsonNullableString(session.login);
-  out.ascii(',"tls":');
+  out.bytes(SESSION.tls);
   if (session.tls) {
-    out.ascii('{"frame":');
+    out.bytes(SESSION.frame);
     out.jsonNumber(session.tls.frame);
-    out.ascii(',"how":');
+    out.bytes(SESSION.how);
     out.jsonString(session.tls.how);
     out.ascii('}');
   } else out.ascii('false');
-  out.ascii(',"cwd":');
+  out.bytes(SESSION.cwd);
   out.jsonNullableString(session.cwd);
-  out.ascii(',"greeting":');
+  out.bytes(SESSION.greeting);
   writeReply(out, session.greeting, files);
 }
 
+/** The fixed pieces of a session's members before `commands` (see writeSessionHead). */
+const SESSION = {
+  id: asciiBytes('"id":'),
+  connection: asciiBytes(',"connection":'),
+  client: asciiBytes(',"client":'),
+  server: asciiBytes(',"server":'),
+  evidence: asciiBytes(',"evidence":'),
+  firstFrame: asciiBytes(',"firstFrame":'),
+  lastFrame: asciiBytes(',"lastFrame":'),
+  start: asciiBytes(',"start":'),
+  end: asciiBytes(',"end":'),
+  user: asciiBytes(',"user":'),
+  password: asciiBytes(',"password":'),
+  login: asciiBytes(',"login":'),
+  tls: asciiBytes(',"tls":'),
+  frame: asciiBytes('{"frame":'),
+  how: asciiBytes(',"how":'),
+  cwd: asciiBytes(',"cwd":'),
+  greeting: asciiBytes(',"greeting":'),
+};
+
 /** JSON.stringify(setupJson(setup)), written by hand. */
 function writeSetup(out: TextBuilder, setup: SetupReport, files: FilePaths): void {
-  out.ascii('{"id":');
+  out.bytes(SETUP.id);
   out.jsonNumber(setup.id);
-  out.ascii(',"frame":');
+  out.bytes(SETUP.frame);
   out.jsonNumber(setup.frame);
   writeFile(out, 'file', setup.fileIndex, files);
-  out.ascii(',"command":');
+  out.bytes(SETUP.command);
   out.jsonString(setup.command);
-  out.ascii(',"replyCode":');
+  out.bytes(SETUP.replyCode);
   out.jsonNumber(setup.replyCode);
-  out.ascii(',"mode":');
+  out.bytes(SETUP.mode);
   out.jsonString(setup.mode);
-  out.ascii(',"address":');
+  out.bytes(SETUP.address);
   out.jsonNullableString(setup.address);
-  out.ascii(',"port":');
+  out.bytes(SETUP.port);
   out.jsonNumber(setup.port);
-  out.ascii(',"target":');
+  out.bytes(SETUP.target);
   out.jsonNullableString(setup.target);
-  out.ascii(',"wellFormed":');
+  out.bytes(SETUP.wellFormed);
   out.jsonBoolean(setup.wellFormed);
-  out.ascii(',"problems":[');
+  out.bytes(SETUP.problems);
   for (let index = 0; index < setup.problems.length; index++) {
     if (index > 0) out.ascii(',');
     out.jsonString(setup.problems[index]!);
   }
-  out.ascii('],"addressMismatch":');
+  out.bytes(SETUP.addressMismatch);
   out.jsonBoolean(setup.addressMismatch);
-  out.ascii(',"privateBehindNat":');
+  out.bytes(SETUP.privateBehindNat);
   out.jsonBoolean(setup.privateBehindNat);
-  out.ascii(',"refused":');
+  out.bytes(SETUP.refused);
   out.jsonBoolean(setup.refused);
-  out.ascii(',"connections":');
+  out.bytes(SETUP.connections);
   writeNumbers(out, setup.connections);
   out.ascii('}');
 }
+
+/** The fixed pieces of a setup's text (one a session, or more, on a trace of many short sessions). */
+const SETUP = {
+  id: asciiBytes('{"id":'),
+  frame: asciiBytes(',"frame":'),
+  command: asciiBytes(',"command":'),
+  replyCode: asciiBytes(',"replyCode":'),
+  mode: asciiBytes(',"mode":'),
+  address: asciiBytes(',"address":'),
+  port: asciiBytes(',"port":'),
+  target: asciiBytes(',"target":'),
+  wellFormed: asciiBytes(',"wellFormed":'),
+  problems: asciiBytes(',"problems":['),
+  /** Closing the problems. */
+  addressMismatch: asciiBytes('],"addressMismatch":'),
+  privateBehindNat: asciiBytes(',"privateBehindNat":'),
+  refused: asciiBytes(',"refused":'),
+  connections: asciiBytes(',"connections":'),
+};
 
 
 /** JSON.stringify(findingJson(finding)), written by hand; `open` in place of the opening brace. */
 function writeFinding(out: TextBuilder, finding: Finding, files: FilePaths, open = '{'): void {
   out.ascii(open);
-  out.ascii('"code":');
+  out.bytes(FINDING.code);
   out.jsonString(finding.code);
-  out.ascii(',"severity":');
+  out.bytes(FINDING.severity);
   out.jsonString(finding.severity);
-  out.ascii(',"message":');
+  out.bytes(FINDING.message);
   out.jsonString(finding.message);
-  out.ascii(',"frames":[');
+  out.bytes(FINDING.frames);
   const frames = finding.frames;
   for (let index = 0; index < frames.length; index++) {
     if (index > 0) out.ascii(',');
     out.jsonNumber(frames[index]!.frame);
   }
-  out.ascii(']');
   // As in findingJson: files only in multi-file runs, an unknown file as null, connection only when set.
   if (files.length > 1) {
-    out.ascii(',"files":[');
+    out.bytes(FINDING.files);
     for (let index = 0; index < frames.length; index++) {
       if (index > 0) out.ascii(',');
       out.jsonNullableString(files[frames[index]!.fileIndex] ?? null);
     }
-    out.ascii(']');
   }
-  out.ascii(',"session":');
+  out.bytes(FINDING.session);
   out.jsonNumber(finding.session ?? null);
   if (finding.connection !== undefined) {
-    out.ascii(',"connection":');
+    out.bytes(FINDING.connection);
     out.jsonNumber(finding.connection);
   }
   out.ascii('}');
 }
+
+/** The fixed pieces of a finding's text (24,000 findings on the small bench trace, each written twice). */
+const FINDING = {
+  code: asciiBytes('"code":'),
+  severity: asciiBytes(',"severity":'),
+  message: asciiBytes(',"message":'),
+  frames: asciiBytes(',"frames":['),
+  /** Closing the frames before the file list. */
+  files: asciiBytes('],"files":['),
+  /** Closing the frames (or the files). */
+  session: asciiBytes('],"session":'),
+  connection: asciiBytes(',"connection":'),
+};
 
 export function findingText(finding: Finding, files: FilePaths): string {
   return textOf((out) => writeFinding(out, finding, files));
@@ -459,8 +536,9 @@ function writeCommand(out: TextBuilder, command: CommandReport, files: FilePaths
   out.ascii('}');
 }
 
-/** The kind of writePlainCommand()'s pieces in a builder's cache (see TextBuilder.piece). */
+/** The kinds of writePlainCommand()'s pieces in a builder's cache (see TextBuilder.piece). */
 const PLAIN_COMMAND_PIECE = 0;
+const PLAIN_COMMAND_END_PIECE = 1;
 
 /** The fixed pieces of a command's and a reply's text. */
 const COMMAND = {
@@ -508,9 +586,15 @@ function writePlainCommand(out: TextBuilder, command: FoldedCommand, files: File
   }
   out.jsonNumber(reply.frame);
   writeFile(out, 'file', reply.fileIndex, files);
+  // From there to the end, the text depends on the response time alone: a few values recur
+  // (a server answers NOOP in about the same time), and the piece saves writing its digits.
+  const time = responseTime(reply, command.time);
+  const cached = time !== null && out.piece(PLAIN_COMMAND_END_PIECE, '', '', time, '');
+  if (cached) return;
   out.bytes(REPLY.responseTime);
-  out.jsonNumber(responseTime(reply, command.time));
+  out.jsonNumber(time);
   out.bytes(COMMAND.end);
+  if (time !== null) out.endPiece();
 }
 
 export function commandText(command: CommandReport, files: FilePaths): string {
@@ -650,9 +734,21 @@ export const jsonListTexts: ListTexts = {
     out.ascii(ELEMENT_SEPARATOR);
     writeFinding(out, finding, files);
   },
-  helperItem: (out, item) => {
+  expectation: (out, item) => {
     out.ascii(HELPER_ITEM_SEPARATOR);
-    out.text(JSON.stringify(item));
+    writeExpectation(out, item);
+  },
+  rewrite: (out, item) => {
+    out.ascii(HELPER_ITEM_SEPARATOR);
+    writeRewrite(out, item);
+  },
+  drop: (out, item) => {
+    out.ascii(HELPER_ITEM_SEPARATOR);
+    writeDrop(out, item);
+  },
+  ignored: (out, item) => {
+    out.ascii(HELPER_ITEM_SEPARATOR);
+    writeIgnored(out, item);
   },
 };
 
@@ -706,7 +802,10 @@ export const ndjsonListTexts: ListTexts = {
     writeFinding(out, finding, files, '{"type":"finding",');
     out.ascii('\n');
   },
-  helperItem: jsonListTexts.helperItem,
+  expectation: jsonListTexts.expectation,
+  rewrite: jsonListTexts.rewrite,
+  drop: jsonListTexts.drop,
+  ignored: jsonListTexts.ignored,
 };
 
 /** A session's ndjson lines: its record, then a line per transfer. */

@@ -60,11 +60,12 @@ export class SpooledList<T> implements ListParts<T> {
 
   add(section: number, key: number, items: readonly T[]): void {
     if (items.length === 0) return;
-    const out = this.#out.reset();
+    // Written straight into the spool's file buffer once it has one (see TextSpool.begin).
+    const out = this.spool.begin(this.#out);
     for (const item of items) this.write(out, item);
     let index = this.#sections[section];
     if (index === undefined) index = this.#sections[section] = new SectionIndex();
-    index.push(this.spool.append(out.view()), key);
+    index.push(this.spool.keepNext(out), key);
   }
 
   /** The items' texts in report order, those next to each other joined (see TextSpool.runs). */
@@ -85,10 +86,10 @@ export class SpooledLists implements TraceLists {
   constructor(texts: ListTexts, files: FilePaths, options?: SpoolOptions) {
     const spool = this.#spool = new TextSpool(options);
     this.findings = new SpooledList(spool, (out, finding) => texts.finding(out, finding, files));
-    this.expectations = new SpooledList(spool, texts.helperItem);
-    this.rewrites = new SpooledList(spool, texts.helperItem);
-    this.drops = new SpooledList(spool, texts.helperItem);
-    this.ignored = new SpooledList(spool, texts.helperItem);
+    this.expectations = new SpooledList(spool, texts.expectation);
+    this.rewrites = new SpooledList(spool, texts.rewrite);
+    this.drops = new SpooledList(spool, texts.drop);
+    this.ignored = new SpooledList(spool, texts.ignored);
   }
 
   /** The helper's lists' texts, in report order. */

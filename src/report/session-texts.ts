@@ -3,7 +3,7 @@
  * zeek renderers need to write sessions either from an analysis that holds them all or
  * from texts made as each session settled (src/report/spool.ts keeps those).
  */
-import type { Analysis, ConnectionReport, SessionReport } from '../analysis.js';
+import type { Analysis, ConnectionReport, DropReport, ExpectationReport, IgnoredReport, RewriteReport, SessionReport } from '../analysis.js';
 import type { Finding } from '../findings.js';
 import { TextBuilder } from './text-builder.js';
 
@@ -27,11 +27,14 @@ export type ConnectionText = (out: TextBuilder, connection: ConnectionReport, fi
  */
 export interface ListTexts {
   finding(out: TextBuilder, finding: Finding, files: FilePaths): void;
-  /** An element of one of the helper report's lists. */
-  helperItem(out: TextBuilder, item: object): void;
+  /** Elements of the helper report's lists, one writer a list. */
+  expectation(out: TextBuilder, item: ExpectationReport): void;
+  rewrite(out: TextBuilder, item: RewriteReport): void;
+  drop(out: TextBuilder, item: DropReport): void;
+  ignored(out: TextBuilder, item: IgnoredReport): void;
 }
 
-/** The texts of the helper report's lists, each in report order (see ListTexts.helperItem). */
+/** The texts of the helper report's lists, each in report order (see ListTexts). */
 export interface HelperTexts<Text extends string | Uint8Array> {
   expectations: Iterable<Text>;
   rewrites: Iterable<Text>;
@@ -81,16 +84,15 @@ export function sessionTexts(analysis: Analysis, text: SessionText): Generator<s
 export function analysisTexts(analysis: Analysis, sessionText: SessionText, connectionText: ConnectionText, listTexts: ListTexts): ReportTexts<string> {
   const files = filePaths(analysis);
   const helper = analysis.helper;
-  const item = listTexts.helperItem;
   return {
     sessions: sessionTexts(analysis, sessionText),
     connections: writtenTexts(analysis.connections, (out, connection) => connectionText(out, connection, files)),
     findings: writtenTexts(analysis.findings, (out, finding) => listTexts.finding(out, finding, files)),
     helper: {
-      expectations: writtenTexts(helper?.expectations ?? [], item),
-      rewrites: writtenTexts(helper?.rewrites ?? [], item),
-      drops: writtenTexts(helper?.drops ?? [], item),
-      ignored: writtenTexts(helper?.ignored ?? [], item),
+      expectations: writtenTexts(helper?.expectations ?? [], listTexts.expectation),
+      rewrites: writtenTexts(helper?.rewrites ?? [], listTexts.rewrite),
+      drops: writtenTexts(helper?.drops ?? [], listTexts.drop),
+      ignored: writtenTexts(helper?.ignored ?? [], listTexts.ignored),
     },
   };
 }

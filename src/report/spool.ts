@@ -157,20 +157,28 @@ export class TextSpool {
 
   /** Keeps the text `out` holds as that of `id`, as add(id, out.view()) does: without a copy when begin() readied `out`. */
   keep(id: number, out: TextBuilder): void {
-    const text = out.view();
     const pending = this.#pending;
-    if (pending === null || text.buffer !== pending.buffer || text.byteOffset !== pending.byteOffset + this.#pendingUsed || this.#closed) {
-      this.add(id, text);
+    // Asked without a view of the text: a view per text, made only to be compared, was garbage for each one.
+    if (pending === null || !out.isWrittenInto(pending, this.#pendingUsed) || this.#closed) {
+      this.add(id, out.view());
       return;
     }
+    const length = out.length;
     if (!Number.isInteger(id) || id < 1) throw new RangeError(`not a spool id: ${id}`);
     this.#grow(id);
     if (this.#where[id] !== ABSENT) throw new Error(`text ${id} spooled twice`);
     this.#count++;
     this.#where[id] = IN_FILE;
     this.#offset[id] = this.#fileBytes + this.#pendingUsed;
-    this.#length[id] = text.length;
-    this.#pendingUsed += text.length;
+    this.#length[id] = length;
+    this.#pendingUsed += length;
+  }
+
+  /** Keeps the text `out` holds, readied by begin(), as keep() does, under the id append() would give it; returns that id. */
+  keepNext(out: TextBuilder): number {
+    const id = this.#lastId + 1;
+    this.keep(id, out);
+    return id;
   }
 
   /** Adds a text under the next id after the highest so far, and returns that id. */

@@ -27,7 +27,9 @@ import {
   renderNdjson,
   sessionJson,
   sessionText,
+  writeSession,
 } from '../../src/report/json.js';
+import { TextBuilder } from '../../src/report/text-builder.js';
 import { CaptureBuilder } from '../fixture/builder.js';
 import { filePaths, findingsBySession } from '../../src/report/session-texts.js';
 import { captureFiles } from '../support/captures.js';
@@ -114,6 +116,38 @@ describe('hand-written JSON text', () => {
     expect(commands.some((command) => /["\\\t]/.test(command.argument))).toBe(true);
     expect(analysis.sessions[0]!.greeting?.text).toContain('\x01');
     expectTextsMatchObjects(analysis);
+  });
+
+  it('matches the object form in one builder reused from session to session, as the CLI writes them (kept pieces)', async () => {
+    // Sessions of NOOPs answered after delays that recur (so the builder keeps and reuses their pieces) and that do not.
+    const cap = new CaptureBuilder({ startTime: 1700000000 });
+    const delays = [0.0001, 0.0001, 0.25, 0.0001, 0.000123, 0.25, 1.5, 0.0001];
+    for (let index = 0; index < 6; index++) {
+      const ctl = cap.tcp({ client: `10.0.0.${index + 1}:${41000 + index}`, server: '10.0.0.200:21' });
+      ctl.handshake();
+      ctl.server('220 hi\r\n');
+      for (const [n, delay] of delays.entries()) {
+        ctl.client(n % 3 === 0 ? 'NOOP\r\n' : `SIZE f${n % 2}\r\n`);
+        cap.wait(delay * (index % 2 === 0 ? 1 : 2));
+        ctl.server(n % 3 === 0 ? '200 NOOP ok.\r\n' : '213 42\r\n');
+        cap.wait(0.01);
+      }
+      ctl.close();
+    }
+    const path = join(dir, 'recurring.pcap');
+    writeFileSync(path, cap.toPcap());
+    const analysis = await analyze([path], OPTIONS);
+    expect(analysis.sessions.length).toBe(6);
+    const files = filePaths(analysis);
+    const findings = findingsBySession(analysis);
+    const out = new TextBuilder(64);
+    for (const round of [0, 1]) {
+      for (const session of analysis.sessions) {
+        const own = findings.get(session.id) ?? [];
+        writeSession(out.reset(), session, own, files);
+        expect(out.toString(), `round ${round}, session ${session.id}`).toBe(JSON.stringify(sessionJson(session, own, files)));
+      }
+    }
   });
 
   it('matches the object form with several files (file and lastFile members)', async () => {

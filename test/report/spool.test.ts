@@ -192,6 +192,29 @@ describe('TextSpool', () => {
     expect(() => spool.keep(2, spool.begin(out))).toThrow(/closed/);
   });
 
+  it('keepNext() keeps a text written straight into its buffer under the id append() would give it', () => {
+    for (const budgetBytes of [0, 30, 1 << 20]) {
+      const spool = new TextSpool({ directory: dir, budgetBytes });
+      const out = new TextBuilder(16);
+      try {
+        const expected: string[] = [];
+        for (let n = 1; n <= 200; n++) {
+          const text = `${n}:${'é'.repeat(n % 13)};`;
+          expected.push(text);
+          if (n % 3 === 0) expect(spool.append(text)).toBe(n);
+          else {
+            spool.begin(out).text(text);
+            expect(spool.keepNext(out)).toBe(n);
+          }
+        }
+        expect(Buffer.concat([...spool.texts()]).toString()).toBe(expected.join(''));
+        if (budgetBytes === 0) expect(spool.memoryBytes).toBe(0);
+      } finally {
+        spool.close();
+      }
+    }
+  });
+
   it('refuses an id twice, a non-positive id, and reading back with an id missing', () => {
     const spool = new TextSpool({ directory: dir, budgetBytes: 0 });
     spool.add(1, 'a');

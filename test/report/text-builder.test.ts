@@ -33,6 +33,22 @@ describe('TextBuilder', () => {
     expect(written((out) => out.jsonNullableString(null))).toBe('null');
   });
 
+  it('long strings (copied natively when nothing needs escaping) as JSON.stringify writes them, whatever comes last', () => {
+    const base = "PORT announces 10.0.0.1, not the client's own address";
+    for (const length of [31, 32, 33, 34, 64, 200]) {
+      const plain = base.repeat(4).slice(0, length);
+      for (const last of ['', 'x', '"', '\\', '\n', '\u007f', 'é', '\ud800', '😀', '~', ' ']) {
+        for (const sample of [plain + last, last + plain, plain.slice(0, 16) + last + plain.slice(16)]) {
+          expect(written((out) => out.jsonString(sample))).toBe(JSON.stringify(sample));
+        }
+      }
+    }
+    // A string made by joining others (a finding's message) is read as a flat one is.
+    let joined = '';
+    for (let i = 0; i < 20; i++) joined += `part ${i}, `;
+    expect(written((out) => out.jsonString(joined))).toBe(JSON.stringify(joined));
+  });
+
   it('numbers as JSON.stringify writes them', () => {
     const samples = [0, -0, 1, 9, 10, 99, 100, 4294967295, 4294967296, -1, -4294967296, 0.5, 1e21, 1.5e-7, 123.456, Number.MAX_SAFE_INTEGER,
       Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity];
@@ -122,6 +138,28 @@ describe('TextBuilder', () => {
     for (let i = 0; i < 2000; i++) samples.push({ sec: Math.floor(random() * 253402300800), nsec: Math.floor(random() * 1e9) });
     for (const sample of samples) expect(written((out) => out.jsonIsoTime(sample))).toBe(JSON.stringify(isoTime(sample)));
     expect(written((out) => out.jsonIsoTime(null))).toBe('null');
+  });
+
+  it('times of a few recurring seconds, in turn and among others, as isoTime() writes them (its seconds are kept)', () => {
+    const random = seededRandom(5);
+    const out = new TextBuilder(4);
+    // More recurring seconds than the builder keeps, and seconds of other days and years between them.
+    const seconds = [1700000000, 1700000015, 1700000001, 1700000016, 1700000002, 1700000017, 86399, 86400, 951868800];
+    for (let i = 0; i < 3000; i++) {
+      const sec = random() < 0.9 ? seconds[Math.floor(random() * seconds.length)]! : Math.floor(random() * 253402300800);
+      const ts = { sec, nsec: Math.floor(random() * 1e9) };
+      out.reset();
+      out.jsonIsoTime(ts);
+      expect(out.toString()).toBe(JSON.stringify(isoTime(ts)));
+    }
+    // Into a lent buffer too, near its end: the text moves to the builder's own buffer whole.
+    const lent = Buffer.alloc(40);
+    for (const offset of [0, 10, 25, 39]) {
+      out.writeInto(lent, offset);
+      out.ascii('>');
+      out.jsonIsoTime({ sec: 1700000015, nsec: 7 });
+      expect(out.toString()).toBe(`>${JSON.stringify(isoTime({ sec: 1700000015, nsec: 7 }))}`);
+    }
   });
 
   it('grows past its buffer, and starts over on reset', () => {
