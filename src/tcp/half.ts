@@ -66,6 +66,9 @@ export interface StreamSink {
   reserveHistory(bytes: number): boolean;
   releaseHistory(ring: HistoryRing): void;
   capHit(cap: BufferCap, direction: Direction, fileIndex: number, frame: number): void;
+  readonly limits: HalfLimits;
+  /** Where a direction's scan() of the current segment leaves its results (one per table). */
+  readonly scanned: ScanResult;
 }
 
 /** Limits a direction works within (a view of TcpOptions). */
@@ -84,6 +87,12 @@ const MAX_ACK_AHEAD = 1 << 30;
 /** Size of a new history ring (a power of two); rings this size are pooled by the table. */
 export const MIN_HISTORY = 1024;
 
+// Bits of HalfConnection.flags.
+const STARTED = 1;
+const SYN_SEEN = 2;
+const FIN_ACKED = 4;
+const HAS_LAST = 8;
+
 export class HalfConnection {
   /** Next byte the stream view delivers; everything before it was delivered or given up. */
   nextRel = 0;
@@ -95,18 +104,20 @@ export class HalfConnection {
    */
   highestRel = 0;
   highestSeq = 0;
-  started = false;
-  synSeen = false;
+  /**
+   * started, synSeen, finAcked and hasLast as bits of one field (see the accessors below): a
+   * field each was 24 bytes more per direction of every connection.
+   */
+  private flags = 0;
+  /** The SYN's sequence number, as int32 (a number above 2^31 would be a heap number of its own). */
   isn = 0;
   /** Rel of the FIN (the end of the stream), -1 until one is seen. */
   finRel = -1;
-  finAcked = false;
   /** Highest rel the peer acknowledged (-1 none). */
   ackedRel = -1;
   /** Before this direction started: the first ACK number the peer sent for it (-1 none). */
   ackHint = -1;
-  /** Previous segment of this direction (keep-alive, window-update classification); seq and ack as int32. */
-  hasLast = false;
+  /** Previous segment of this direction (keep-alive, window-update classification, when hasLast); seq and ack as int32. */
   lastSeq = 0;
   lastAck = 0;
   lastWindow = 0;
@@ -114,8 +125,6 @@ export class HalfConnection {
   windowScale = -1;
   maxWindow = 0;
   pending: PendingRun[] | null = null;
-  /** Bytes held in PendingRun copies. */
-  bufferedBytes = 0;
   /** Ring of the latest delivered bytes (power-of-two size), valid for [historyStart, nextRel). */
   history: HistoryRing | null = null;
   historyStart = 0;
@@ -143,14 +152,82 @@ export class HalfConnection {
   chunkFile3 = 0;
   chunkFrame3 = 0;
 
+  /**
+   * Limits and the scan results are reached through the sink (its connection, then the
+   * table): a field each here was 16 bytes more per direction of every connection.
+   */
   constructor(
     public direction: Direction,
     public stats: DirectionStats,
     private readonly sink: StreamSink,
-    private readonly limits: HalfLimits,
-    /** Where scan() leaves its results; every direction of a table shares one. */
-    private readonly scanned: ScanResult,
   ) {}
+
+  /**
+   * Back to the state of a new direction, for another connection of the same sink (the table
+   * reuses a released connection's objects): every field a new one starts with is set here.
+   */
+  reset(direction: Direction, stats: DirectionStats): void {
+    // Late segments of an ended connection may have left runs (never copies) behind.
+    this.release();
+    this.direction = direction;
+    this.stats = stats;
+    this.nextRel = 0;
+    this.highestRel = 0;
+    this.highestSeq = 0;
+    this.flags = 0;
+    this.isn = 0;
+    this.finRel = -1;
+    this.ackedRel = -1;
+    this.ackHint = -1;
+    this.lastSeq = 0;
+    this.lastAck = 0;
+    this.lastWindow = 0;
+    this.windowScale = -1;
+    this.maxWindow = 0;
+    this.historyStart = 0;
+    // Chunks are read only below chunkCount.
+    this.chunkCount = 0;
+  }
+
+  /** The stream has a start (rel 0): a SYN, a payload or a FIN was seen. */
+  get started(): boolean {
+    return (this.flags & STARTED) !== 0;
+  }
+
+  set started(value: boolean) {
+    this.flags = value ? this.flags | STARTED : this.flags & ~STARTED;
+  }
+
+  get synSeen(): boolean {
+    return (this.flags & SYN_SEEN) !== 0;
+  }
+
+  set synSeen(value: boolean) {
+    this.flags = value ? this.flags | SYN_SEEN : this.flags & ~SYN_SEEN;
+  }
+
+  /** The peer acknowledged the FIN. */
+  get finAcked(): boolean {
+    return (this.flags & FIN_ACKED) !== 0;
+  }
+
+  set finAcked(value: boolean) {
+    this.flags = value ? this.flags | FIN_ACKED : this.flags & ~FIN_ACKED;
+  }
+
+  /** lastSeq, lastAck and lastWindow hold a segment's. */
+  get hasLast(): boolean {
+    return (this.flags & HAS_LAST) !== 0;
+  }
+
+  set hasLast(value: boolean) {
+    this.flags = value ? this.flags | HAS_LAST : this.flags & ~HAS_LAST;
+  }
+
+  /** Where scan() leaves its results; every direction of a table shares one. */
+  private get scanned(): ScanResult {
+    return this.sink.scanned;
+  }
 
   // Results of the last scan(): what the segment adds, repeats or contradicts.
   get newBytes(): number {
@@ -309,10 +386,7 @@ export class HalfConnection {
   /** Emits a pending run (or what of it lies beyond nextRel) and frees its copy. */
   private emitRun(run: PendingRun, buffered: boolean): void {
     const bytes = run.bytes;
-    if (bytes !== null) {
-      this.bufferedBytes -= bytes.length;
-      this.sink.releaseBuffer(bytes.length);
-    }
+    if (bytes !== null) this.sink.releaseBuffer(bytes.length);
     if (run.end <= this.nextRel) return;
     const from = this.nextRel - run.start;
     if (bytes === null) {
@@ -389,7 +463,7 @@ export class HalfConnection {
       pos = end;
     }
     let cap: BufferCap | null = null;
-    if (runs.length + pieces > this.limits.maxPendingRuns) cap = 'maxPendingRunsPerDirection';
+    if (runs.length + pieces > this.sink.limits.maxPendingRuns) cap = 'maxPendingRunsPerDirection';
     else if (copyBytes > 0) cap = this.sink.reserveBuffer(copyBytes);
     if (cap !== null) {
       // As gopacket does when its page cap is hit: give up the holes before this segment
@@ -399,7 +473,6 @@ export class HalfConnection {
       this.deliver(S, E, C, buf, off, fileIndex, frame, buffered);
       return;
     }
-    this.bufferedBytes += copyBytes;
 
     // Second pass: insert the pieces no earlier copy covers (first copy wins).
     pos = lo;
@@ -484,7 +557,6 @@ export class HalfConnection {
           run.bytes = null;
         }
       }
-      this.bufferedBytes = 0;
     }
     if (this.history !== null) {
       this.sink.releaseHistory(this.history);
@@ -500,7 +572,7 @@ export class HalfConnection {
 
   /** Keeps delivered bytes [nextRel, nextRel + length) for comparing later retransmissions. */
   private remember(buf: Uint8Array, from: number, length: number, fileIndex: number, frame: number): void {
-    const max = this.limits.historyBytes;
+    const max = this.sink.limits.historyBytes;
     if (max === 0 || length === 0) return;
     if (this.history === null) {
       const acquired = this.sink.acquireHistory();

@@ -9,9 +9,9 @@
  * bytes, or a connection is new.
  */
 import type { Frame } from '../capture/frame.js';
-import { formatAddress } from '../decode/address.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import type { Finding, Severity } from '../findings.js';
+import { EndpointCache } from './endpoints.js';
 import { HalfConnection, HistoryRing, MIN_HISTORY, ScanResult, type BufferCap, type HalfLimits, type StreamSink } from './half.js';
 import { OVERLAP_POLICY, resolveTcpOptions, type TcpOptions } from './options.js';
 import { TupleKey } from './tuple.js';
@@ -22,7 +22,6 @@ import {
   type ConnectionObserver,
   type Direction,
   type DirectionStats,
-  type Endpoint,
   type ObserverFactory,
   type RoleEvidence,
   type Segment,
@@ -88,6 +87,12 @@ const SWEEP_INTERVAL_SECONDS = 1;
  * stay ordered by activity to this precision, and most segments touch no neighbour's memory.
  */
 const TOUCH_INTERVAL_SECONDS = 1;
+/**
+ * Released flows kept for new connections: a new flow with its two halves was about 850 bytes
+ * that the garbage collector copied twice (every flow outlives a young-generation cycle), and
+ * on a trace where connections come and go most new ones can take a released one instead.
+ */
+const FLOW_POOL_SIZE = 1024;
 /** Connections at the head of the open list compared when one must be evicted. */
 const EVICTION_CANDIDATES = 64;
 /**
@@ -114,6 +119,17 @@ const enum FlowList {
   Open = 1,
   Closed = 2,
 }
+
+// Bits of Flow.bits.
+const STATE_MASK = 0b11;
+const LIST_SHIFT = 2;
+const LIST_MASK = 0b11 << LIST_SHIFT;
+const DECIDED = 1 << 4;
+const BUFFERED = 1 << 5;
+const DATA_AFTER_FIN_REPORTED = 1 << 6;
+const CLIENT_IS_A = 1 << 7;
+const CAPS_SHIFT = 8;
+const CAPS_MASK = 0b111 << CAPS_SHIFT;
 
 /** What all connections of a table share: options, the buffer budget, and the pool of history rings. */
 class Shared {
@@ -170,23 +186,19 @@ class Flow extends TupleKey implements StreamSink {
   /** Neighbours on the open or closed list, in order of touchedAt. */
   prev: Flow | null = null;
   next: Flow | null = null;
-  list = FlowList.None;
   /** Trace clock at the last segment, and when last moved to the tail of its list. */
   activeAt = 0;
   touchedAt = 0;
-  state = FlowState.Open;
-  /** Roles settled and the factory asked; until then segments are held, not shown. */
-  decided = false;
+  /**
+   * The state, the list, and the yes/no facts below, as bits of one field (read and written
+   * through the accessors): a field each was 48 bytes more per connection.
+   */
+  private bits = 0;
   held: number[] | null = null;
-  /** Whether the stream view was on at the last look (copies exist only then). */
-  buffered = false;
   bufferedBytes = 0;
   /** Gap lengths not yet told, per direction. */
   gapToServer = 0;
   gapToClient = 0;
-  /** Buffer caps already reported for this connection (one finding each). */
-  capsReported = 0;
-  dataAfterFinReported = false;
   /**
    * The client → server and server → client halves. Two fields, not a pair: the pair was one
    * more object to reach on every segment, and with thousands of connections a cache miss.
@@ -196,15 +208,98 @@ class Flow extends TupleKey implements StreamSink {
 
   constructor(
     private readonly shared: Shared,
-    readonly conn: Connection,
+    public conn: Connection,
     key: TupleKey,
     /** Whether the key's A side (source of the first packet) is the client. */
-    public clientIsA: boolean,
+    clientIsA: boolean,
   ) {
     super();
     this.assign(key);
-    this.toServer = new HalfConnection(0, conn.stats[0], this, shared.limits, shared.scanned);
-    this.toClient = new HalfConnection(1, conn.stats[1], this, shared.limits, shared.scanned);
+    if (clientIsA) this.bits = CLIENT_IS_A;
+    this.toServer = new HalfConnection(0, conn.stats[0], this);
+    this.toClient = new HalfConnection(1, conn.stats[1], this);
+  }
+
+  get state(): FlowState {
+    return (this.bits & STATE_MASK) as FlowState;
+  }
+
+  set state(value: FlowState) {
+    this.bits = (this.bits & ~STATE_MASK) | value;
+  }
+
+  get list(): FlowList {
+    return ((this.bits & LIST_MASK) >> LIST_SHIFT) as FlowList;
+  }
+
+  set list(value: FlowList) {
+    this.bits = (this.bits & ~LIST_MASK) | (value << LIST_SHIFT);
+  }
+
+  /** Roles settled and the factory asked; until then segments are held, not shown. */
+  get decided(): boolean {
+    return (this.bits & DECIDED) !== 0;
+  }
+
+  set decided(value: boolean) {
+    this.bits = value ? this.bits | DECIDED : this.bits & ~DECIDED;
+  }
+
+  /** Whether the stream view was on at the last look (copies exist only then). */
+  get buffered(): boolean {
+    return (this.bits & BUFFERED) !== 0;
+  }
+
+  set buffered(value: boolean) {
+    this.bits = value ? this.bits | BUFFERED : this.bits & ~BUFFERED;
+  }
+
+  get dataAfterFinReported(): boolean {
+    return (this.bits & DATA_AFTER_FIN_REPORTED) !== 0;
+  }
+
+  set dataAfterFinReported(value: boolean) {
+    this.bits = value ? this.bits | DATA_AFTER_FIN_REPORTED : this.bits & ~DATA_AFTER_FIN_REPORTED;
+  }
+
+  /** Whether the key's A side (source of the first packet) is the client. */
+  get clientIsA(): boolean {
+    return (this.bits & CLIENT_IS_A) !== 0;
+  }
+
+  set clientIsA(value: boolean) {
+    this.bits = value ? this.bits | CLIENT_IS_A : this.bits & ~CLIENT_IS_A;
+  }
+
+  /** Buffer caps already reported for this connection (one finding each; bits 1, 2, 4). */
+  get capsReported(): number {
+    return (this.bits & CAPS_MASK) >> CAPS_SHIFT;
+  }
+
+  set capsReported(value: number) {
+    this.bits = (this.bits & ~CAPS_MASK) | ((value << CAPS_SHIFT) & CAPS_MASK);
+  }
+
+  /** The state of a new flow, for another connection (see FLOW_POOL_SIZE). */
+  reset(conn: Connection, key: TupleKey, clientIsA: boolean): void {
+    this.assign(key);
+    this.conn = conn;
+    this.bucketNext = this.prev = this.next = null;
+    this.activeAt = this.touchedAt = 0;
+    this.bits = clientIsA ? CLIENT_IS_A : 0;
+    this.held = null;
+    this.bufferedBytes = 0;
+    this.gapToServer = this.gapToClient = 0;
+    this.toServer.reset(0, conn.stats[0]);
+    this.toClient.reset(1, conn.stats[1]);
+  }
+
+  get limits(): HalfLimits {
+    return this.shared.limits;
+  }
+
+  get scanned(): ScanResult {
+    return this.shared.scanned;
   }
 
   half(direction: Direction): HalfConnection {
@@ -379,6 +474,9 @@ export class ConnectionTable {
   private readonly buckets = new FlowBuckets();
   /** The current packet's tuple. */
   private readonly key = new TupleKey();
+  private readonly endpoints = new EndpointCache();
+  /** Released flows, reused for new connections (see FLOW_POOL_SIZE). */
+  private readonly flowPool: Flow[] = [];
   private openHead: Flow | null = null;
   private openTail: Flow | null = null;
   private closedHead: Flow | null = null;
@@ -524,9 +622,10 @@ export class ConnectionTable {
       }
     }
     const buf = pkt.buffer;
+    const key = this.key;
     const version = pkt.ipVersion;
-    const src: Endpoint = { ipVersion: version, address: formatAddress(buf, pkt.srcAddrOffset, version), port: pkt.srcPort };
-    const dst: Endpoint = { ipVersion: version, address: formatAddress(buf, pkt.dstAddrOffset, version), port: pkt.dstPort };
+    const src = this.endpoints.get(version, key.a0, key.a1, key.a2, key.a3, key.portA, buf, pkt.srcAddrOffset);
+    const dst = this.endpoints.get(version, key.b0, key.b1, key.b2, key.b3, key.portB, buf, pkt.dstAddrOffset);
     const conn: Connection = {
       id: this.nextId++,
       client: srcIsClient ? src : dst,
@@ -545,7 +644,9 @@ export class ConnectionTable {
       stats: [newDirectionStats(), newDirectionStats()],
       observer: null,
     };
-    const flow = new Flow(this.shared, conn, this.key, srcIsClient);
+    let flow = this.flowPool.pop();
+    if (flow === undefined) flow = new Flow(this.shared, conn, this.key, srcIsClient);
+    else flow.reset(conn, this.key, srcIsClient);
     this.buckets.add(flow);
     this.append(flow, FlowList.Open);
     this.stats.connectionsCreated++;
@@ -564,7 +665,7 @@ export class ConnectionTable {
   private startsNewGeneration(flow: Flow, direction: Direction, pkt: DecodedPacket): boolean {
     const half = flow.half(direction);
     const peer = flow.half((direction ^ 1) as Direction);
-    if (half.synSeen && pkt.seq === half.isn) return false;
+    if (half.synSeen && (pkt.seq | 0) === half.isn) return false;
     if (flow.state !== FlowState.Open || half.finRel >= 0 || peer.finRel >= 0) return true;
     // A SYN retransmission keeps its ISN, so another ISN before any data is a new attempt.
     if (half.synSeen && half.highestRel === 0 && peer.highestRel === 0) return true;
@@ -807,7 +908,7 @@ export class ConnectionTable {
     if (direction === 0 && (pkt.tcpFlags & TCP_ACK) === 0 && conn.synFrame === 0) conn.synFrame = frame.number;
     if (!half.synSeen) {
       half.synSeen = true;
-      half.isn = pkt.seq;
+      half.isn = pkt.seq | 0;
       half.windowScale = pkt.windowScale;
       // The SYN occupies one sequence number; data starts after it (RFC 9293 §3.4).
       if (!half.started) half.start((pkt.seq + 1) >>> 0);
@@ -1021,6 +1122,8 @@ export class ConnectionTable {
     this.unlink(flow);
     this.stats.live--;
     this.hooks.released?.(flow.conn);
+    // Nothing refers to the flow any more (consumers hold the Connection, never the flow).
+    if (this.flowPool.length < FLOW_POOL_SIZE) this.flowPool.push(flow);
   }
 
   private touch(flow: Flow): void {

@@ -12,11 +12,12 @@ export type Direction = 0 | 1;
 export const CLIENT_TO_SERVER: Direction = 0;
 export const SERVER_TO_CLIENT: Direction = 1;
 
+/** Shared by the connections with the same address and port (see endpoints.ts): never changed. */
 export interface Endpoint {
-  ipVersion: number;
+  readonly ipVersion: number;
   /** Canonical text: dotted IPv4, RFC 5952 IPv6. */
-  address: string;
-  port: number;
+  readonly address: string;
+  readonly port: number;
 }
 
 /**
