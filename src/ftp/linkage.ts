@@ -8,6 +8,7 @@
  */
 import type { FindingSink } from '../findings.js';
 import type { Connection } from '../tcp/types.js';
+import { appended } from './lists.js';
 import type { SessionRecord, SetupRecord, TransferRecord } from './model.js';
 
 /** Setups waiting for a connection across all sessions (Zeek: max_expected_data_channels). */
@@ -108,7 +109,7 @@ export class DataChannelLinker {
       }
     }
     if (best === null) return this.claimForOrphan(connection);
-    best.setup.connections.push(connection);
+    best.setup.connections = appended(best.setup.connections, connection);
     this.claimed.add(connection);
     const transfer = best.waiting.shift();
     if (transfer) assign(transfer, connection, best.setup);
@@ -134,7 +135,7 @@ export class DataChannelLinker {
       this.claimed.add(connection);
       transfer.dataConnection = connection;
       transfer.match = 'hosts-only';
-      transfer.setup?.connections.push(connection);
+      if (transfer.setup) transfer.setup.connections = appended(transfer.setup.connections, connection);
       this.claimed_(session, connection);
       return true;
     }

@@ -113,7 +113,7 @@ export class Command implements CommandRecord, FrameSpan {
   invalidReply!: string | null;
   /** A setup or transfer points at it: it stays an object (see CommandLog). */
   pinned!: boolean;
-  /** Its row in the session's CommandLog; -1 when not listed (caps, or made for a passive reply). */
+  /** Its row in the stage's CommandStore, as its CommandLog's push() gave it; -1 when not listed (caps, or made for a passive reply). */
   row!: number;
   // Not readonly only for reset(): nothing outside the command store changes them.
   fileIndex!: number;
@@ -180,10 +180,10 @@ export interface SetupRecord {
   privateBehindNat: boolean;
   /** The server refused the setup (PORT answered 5xx): nobody will connect. */
   refused: boolean;
-  /** Data connections matched to this setup, in order of appearance. */
-  connections: Connection[];
+  /** Data connections matched to this setup, in order of appearance (see lists.ts: replaced, not pushed to, while empty). */
+  connections: readonly Connection[];
   /** Transfers that used it. */
-  transfers: TransferRecord[];
+  transfers: readonly TransferRecord[];
 }
 
 export interface TransferRecord {
@@ -222,10 +222,10 @@ export interface SessionRecord {
   commands: CommandLog;
   /** Every command the session sent, listed in `commands` or not (caps). */
   commandCount: number;
-  /** Replies that answered no command (greeting, unsolicited 421, extra replies). */
-  unsolicited: ReplyRecord[];
-  setups: SetupRecord[];
-  transfers: TransferRecord[];
+  /** Replies that answered no command (greeting, unsolicited 421, extra replies). Lists here start empty and shared (see lists.ts). */
+  unsolicited: readonly ReplyRecord[];
+  setups: readonly SetupRecord[];
+  transfers: readonly TransferRecord[];
   cwd: string | null;
   type: string | null;
 }

@@ -43,12 +43,11 @@ export class ReplyAssembler {
       }
       return null;
     }
-    if (code < 0) return NOT_A_REPLY;
     if (continues) {
       this.open = { code, lines: [line.text], frames: line.frames, dropped: 0 };
       return null;
     }
-    return new Reply(code, this.texts !== null ? this.texts.suffix(text, 4) : text.slice(4), NO_LINES, line, time);
+    return oneLineReply(line, time, this.texts);
   }
 
   /** End of the stream: a multi-line reply still open is reported as it stands. */
@@ -57,6 +56,23 @@ export class ReplyAssembler {
     this.open = null;
     return open ? record(open.code, open.lines, open.frames, time) : null;
   }
+}
+
+/** The line opens a multi-line reply ("123-"): it needs a ReplyAssembler. */
+export function opensReply(text: string): boolean {
+  return text.charCodeAt(3) === 0x2d && replyCode(text) > 0;
+}
+
+/**
+ * What a line that opens no multi-line reply is, when none is open: a one-line reply, or
+ * NOT_A_REPLY (no 3-digit code). What ReplyAssembler.push() says of it, without one: most
+ * sessions never see a multi-line reply, and need no assembler of their own.
+ */
+export function oneLineReply(line: Line, time: number, texts: LineTexts | null): ReplyRecord | typeof NOT_A_REPLY {
+  const text = line.text;
+  const code = replyCode(text);
+  if (code < 0) return NOT_A_REPLY;
+  return new Reply(code, texts !== null ? texts.suffix(text, 4) : text.slice(4), NO_LINES, line, time);
 }
 
 /** The code of a reply line ("227 ...", "211-...", "200"), or -1: /^([1-5]\d\d)([ -]|$)/ without a match object. */

@@ -10,6 +10,7 @@
  * pending expectation for it). What is left at the end of the trace settles then, by id.
  */
 import type { Connection } from '../tcp/types.js';
+import { appended, EMPTY } from './lists.js';
 import type { SessionRecord } from './model.js';
 
 /**
@@ -49,7 +50,7 @@ interface Pending {
   /** Connections waited for that have not ended yet. */
   open: number;
   /** Every connection waited for, to read when each was last active (null: none yet). */
-  waited: Connection[] | null;
+  waited: readonly Connection[] | null;
   /** Null until the first: most sessions have none, and thousands can be live at once. */
   lookalikes: Connection[] | null;
   /** In the list of sessions checked each trace second. */
@@ -172,6 +173,10 @@ export class SessionSettler implements SessionLifecycle {
 
   /** The end of the trace (every connection has ended): what is left settles, by id. */
   finish(): void {
+    // Nothing opens any more, and only opened() reads the hosts' lists: they go at once,
+    // instead of being compacted again and again while every session left settles.
+    this.byHosts.clear();
+    this.settledInLists = 0;
     for (const pending of [...this.pending.values()]) this.settle(pending);
     this.ready = [];
     this.readyHead = 0;
@@ -190,7 +195,7 @@ export class SessionSettler implements SessionLifecycle {
   private wait(pending: Pending, connection: Connection): void {
     if (this.waiting.has(connection.id)) return;
     this.waiting.set(connection.id, pending);
-    (pending.waited ??= []).push(connection);
+    pending.waited = appended(pending.waited ?? EMPTY, connection);
     pending.open++;
   }
 
@@ -208,9 +213,12 @@ export class SessionSettler implements SessionLifecycle {
     // Out of its hosts' list lazily: the list is compacted once most of it has settled, so
     // that hosts with thousands of sessions at once (a NATed client) cost no search each time.
     const key = pending.hosts;
-    const list = this.byHosts.get(key)!;
-    if (++this.settledInLists > 64 && this.settledInLists * 2 > this.pending.size) this.compactHostLists();
-    else if (list.length === 1) this.byHosts.delete(key);
+    const list = this.byHosts.get(key);
+    // No list: finish() dropped them all.
+    if (list !== undefined) {
+      if (++this.settledInLists > 64 && this.settledInLists * 2 > this.pending.size) this.compactHostLists();
+      else if (list.length === 1) this.byHosts.delete(key);
+    }
     this.hooks.settle(session, pending.lookalikes ?? NO_CONNECTIONS);
   }
 }
@@ -227,7 +235,8 @@ const NO_CONNECTIONS: readonly Connection[] = Object.freeze([]);
 function hostPair(connection: Connection): string {
   const a = connection.client.address;
   const b = connection.server.address;
-  return a < b ? `${a} ${b}` : `${b} ${a}`;
+  // Joined, not a template: one flat string instead of a tree of three, kept per live session.
+  return (a < b ? [a, b] : [b, a]).join(' ');
 }
 
 /** Between the two hosts of a control session, while the session lived (or soon after). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_ROWS, CommandLog, CommandStore, FoldedCommand, PAGE_ROWS, StringPool } from '../../src/ftp/command-log.js';
+import { BLOCK_ROWS, CommandLog, CommandStore, FoldedCommand, MAX_WORDS, PAGE_ROWS, StringPool } from '../../src/ftp/command-log.js';
 import { Command, NO_LINES, Reply, spanOf, type CommandRecord } from '../../src/ftp/model.js';
 
 const at = (frame: number, fileIndex = 0) => [{ fileIndex, frame }];
@@ -134,6 +134,91 @@ describe('CommandLog.release', () => {
     // 300 × 24 rows (blocks of 8) fit in one page, however many rounds came.
     expect(300 * 24).toBeLessThanOrEqual(PAGE_ROWS);
     expect(store.capacity).toBe(PAGE_ROWS);
+  });
+});
+
+describe('CommandLog blocks', () => {
+  it('reads a log in any order across blocks reused in any order, the first block of the store among them', () => {
+    const store = new CommandStore();
+    const earlier = new CommandLog(store);
+    for (let i = 0; i < BLOCK_ROWS * 3; i++) {
+      const command = answered('NOOP', '', i + 1, 200, 'ok');
+      earlier.fold(earlier.push(command), command);
+    }
+    earlier.release();
+    // Free blocks come back last released first: row 0, the store's first block, becomes a later block of a log.
+    const logs = [new CommandLog(store), new CommandLog(store)];
+    const sent: Command[][] = [[], []];
+    for (let i = 0; i < BLOCK_ROWS * 5; i++) {
+      const which = i % 3 === 0 ? 1 : 0;
+      const command = answered(i % 4 === 0 ? 'CWD' : 'NOOP', `d${i}`, 1000 + i, 250, `ok ${i}`);
+      const row = logs[which]!.push(command);
+      if (i % 5 !== 0) expect(logs[which]!.fold(row, command)).toBe(true);
+      sent[which]!.push(command);
+    }
+    expect(store.capacity).toBe(PAGE_ROWS);
+    for (const [which, log] of logs.entries()) {
+      expect([...log].map(view)).toEqual(sent[which]!.map(view));
+      // Backwards, and jumping about: each read finds its row, not the one a cursor last saw.
+      const order = [...sent[which]!.keys()].reverse().concat([3, 20, 0, 17, 9].filter((index) => index < log.length));
+      for (const index of order) expect(view(log.at(index))).toEqual(view(sent[which]![index]!));
+    }
+    expect(() => logs[0]!.at(logs[0]!.length)).toThrow(RangeError);
+  });
+
+  it('reuses a long log\'s blocks whole: none is lost or given to two logs', () => {
+    const store = new CommandStore();
+    for (let round = 0; round < 4; round++) {
+      const logs = Array.from({ length: 3 }, () => new CommandLog(store));
+      const sizes = [BLOCK_ROWS * 40 + 3, 5, BLOCK_ROWS * 7];
+      for (const [which, log] of logs.entries()) {
+        for (let i = 0; i < sizes[which]!; i++) {
+          const command = answered('NOOP', '', 10_000 * which + i + 1, 200, 'ok');
+          log.fold(log.push(command), command);
+        }
+      }
+      for (const [which, log] of logs.entries()) {
+        expect(log.map((command) => command.frame)).toEqual(Array.from({ length: sizes[which]! }, (_, i) => 10_000 * which + i + 1));
+      }
+      for (const log of logs) log.release();
+    }
+    expect(store.capacity).toBe(PAGE_ROWS);
+  });
+});
+
+describe('CommandStore rows', () => {
+  it('keeps as objects the commands whose numbers or word a row cannot hold', () => {
+    const store = new CommandStore();
+    const log = new CommandLog(store);
+    // File indexes take 16 bits, the reply code 10.
+    const farFile = answered('NOOP', '', 1, 200, 'ok', 0x10000);
+    const farReplyFile = answered('NOOP', '', 2, 200, 'ok');
+    farReplyFile.reply = new Reply(200, 'ok', NO_LINES, span(at(3, 0x10000)), 4);
+    const plain = answered('NOOP', '', 5, 200, 'ok', 0xffff);
+    const commands = [farFile, farReplyFile, plain];
+    for (const command of commands) command.row = log.push(command);
+    expect(commands.map((command) => log.fold(command.row, command))).toEqual([false, false, true]);
+    expect(log.foldAnswered(farFile.row, farFile, 1024, 'odd', 2, 0, 3)).toBe(false);
+    expect([...log].map(view)).toEqual(commands.map(view));
+  });
+
+  it('numbers MAX_WORDS words; a command with a word past them stays an object', () => {
+    const store = new CommandStore();
+    const log = new CommandLog(store);
+    const commands: Command[] = [];
+    for (let i = 0; i <= MAX_WORDS; i++) {
+      const command = answered(`W${i}`, `${i}`, i + 1, 500, 'unknown command');
+      command.row = log.push(command);
+      expect(log.fold(command.row, command)).toBe(i < MAX_WORDS);
+      commands.push(command);
+    }
+    // A word numbered already still folds.
+    const again = answered('W7', 'x', 1_000_000, 200, 'ok');
+    again.row = log.push(again);
+    expect(log.fold(again.row, again)).toBe(true);
+    commands.push(again);
+    expect(log.at(MAX_WORDS)).toBe(commands[MAX_WORDS]);
+    expect([...log].map(view)).toEqual(commands.map(view));
   });
 });
 

@@ -106,6 +106,33 @@ describe('SessionSettler', () => {
     expect(settled.map(([id]) => id)).toEqual([3, 1, 2]);
   });
 
+  it('finish() settles what is left by id, look-alikes and all, however many share their hosts', () => {
+    const { settler, settled } = recorder();
+    const sessions: SessionRecord[] = [];
+    // 300 sessions, a third of them between the same two hosts, each with a look-alike opened while it lived.
+    for (let id = 1; id <= 300; id++) {
+      const client = id % 3 === 0 ? '10.0.0.1' : `10.1.${id >> 8}.${id & 255}`;
+      const s = session(id, connection(id, client, '192.0.2.1', 100 + id, 1000));
+      sessions.push(s);
+      settler.started(s);
+    }
+    for (let id = 1; id <= 300; id++) settler.opened(connection(1000 + id, '192.0.2.1', sessions[id - 1]!.connection.client.address, 100 + id + 0.5));
+    for (const s of sessions.slice(0, 150)) settler.ended(s);
+    settler.tick(2000);
+    // Between shared hosts, every look-alike went to the first live session it could be data
+    // of: the others of the 150 ended wait for nothing and settle now, the rest at the end, by id.
+    const shared = sessions.filter((s) => s.id % 3 === 0).map((s) => 1000 + s.id);
+    const early = sessions.filter((s) => s.id <= 150 && s.id % 3 === 0 && s.id !== 3);
+    expect(settled).toEqual(early.map((s) => [s.id, []]));
+    settler.finish();
+    expect(settled.slice(early.length)).toEqual(sessions.filter((s) => !early.includes(s))
+      .map((s) => [s.id, s.id % 3 !== 0 ? [1000 + s.id] : s.id === 3 ? shared : []]));
+    expect(settler.live).toBe(0);
+    // Nothing is left to claim a connection opened after the end.
+    settler.opened(connection(2000, '192.0.2.1', '10.0.0.1', 1500));
+    expect(settled).toHaveLength(300);
+  });
+
   it('with Infinity settles nothing before finish()', () => {
     const settled: number[] = [];
     const settler = new SessionSettler({ canSettle: () => true, settle: (record) => settled.push(record.id) }, Infinity);
