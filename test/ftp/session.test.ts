@@ -315,3 +315,24 @@ describe('linkage (issue 4 item 5)', () => {
     expect(analysis.sessions[0]!.commands.slice(-2).map((c) => [c.command, c.reply?.code])).toEqual([['SITE', 500], ['NOOP', 200]]);
   });
 });
+
+describe('a session report', () => {
+  it('lists its fields in report order, with commands an own enumerable field built when read', async () => {
+    const { cap, ctl } = session();
+    ctl.client('QUIT\r\n');
+    ctl.server('221 Bye\r\n');
+    ctl.close('client');
+    const [report] = (await analyzeBytes(cap.toPcap())).sessions;
+    expect(Object.keys(report!)).toEqual([
+      'id', 'connection', 'client', 'server', 'evidence', 'fileIndex', 'firstFrame', 'lastFileIndex', 'lastFrame', 'start', 'end',
+      'user', 'password', 'login', 'tls', 'greeting', 'commands', 'commandCount', 'unsolicited', 'setups', 'transfers', 'cwd',
+    ]);
+    const descriptor = Object.getOwnPropertyDescriptor(report, 'commands')!;
+    expect(descriptor.enumerable).toBe(true);
+    expect(descriptor.get).toBeTypeOf('function');
+    // Built anew at each read, from the session's command log.
+    expect(report!.commands).not.toBe(report!.commands);
+    expect(report!.commands.map((command) => [command.command, command.reply?.code])).toEqual([['USER', 331], ['PASS', 230], ['QUIT', 221]]);
+    expect(JSON.parse(JSON.stringify(report)).commands.map((command: { command: string }) => command.command)).toEqual(['USER', 'PASS', 'QUIT']);
+  });
+});
