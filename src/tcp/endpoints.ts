@@ -30,7 +30,7 @@ export class EndpointCache {
    * as 32-bit words (w1..w3 zero for IPv4), as TupleKey reads them.
    */
   get(ipVersion: number, w0: number, w1: number, w2: number, w3: number, port: number, buf: Uint8Array, offset: number): Endpoint {
-    const slot = mix(w0 ^ Math.imul(w1, 0x27d4eb2f) ^ Math.imul(w2, 0x165667b1) ^ Math.imul(w3, 0x9e3779b1) ^ (port << 16)) & (SLOTS - 1);
+    const slot = mix(addressBits(w0, w1, w2, w3) ^ (port << 16)) & (SLOTS - 1);
     const keys = this.keys;
     const at = slot * KEY_FIELDS;
     const cached = this.endpoints[slot]!;
@@ -58,7 +58,7 @@ export class EndpointCache {
 
   /** The address text, shared as well: a host's connections on other ports (data connections) reuse it. */
   private address(ipVersion: number, w0: number, w1: number, w2: number, w3: number, buf: Uint8Array, offset: number): string {
-    const slot = mix(w0 ^ Math.imul(w1, 0x27d4eb2f) ^ Math.imul(w2, 0x165667b1) ^ Math.imul(w3, 0x9e3779b1)) & (SLOTS - 1);
+    const slot = mix(addressBits(w0, w1, w2, w3)) & (SLOTS - 1);
     const keys = this.addressKeys;
     const at = slot * ADDRESS_FIELDS;
     const cached = this.addresses[slot]!;
@@ -74,6 +74,11 @@ export class EndpointCache {
     this.addresses[slot] = text;
     return text;
   }
+}
+
+/** The four address words folded into 32 bits (w1..w3, zero for IPv4, fold to nothing), for mix(). */
+function addressBits(w0: number, w1: number, w2: number, w3: number): number {
+  return w0 ^ Math.imul(w1, 0x27d4eb2f) ^ Math.imul(w2, 0x165667b1) ^ Math.imul(w3, 0x9e3779b1);
 }
 
 /** MurmurHash3's finalizer: every input bit moves the low bits that pick a slot. */
