@@ -201,18 +201,15 @@ export function sessionReport(session: SessionRecord, helperOf: HelperVerdictLoo
   // dictionary mode, about 28 MB more allocation on the small bench trace and a hash lookup
   // per field read. The fields after it are assigned in order, so they keep theirs.
   Object.defineProperty(report, 'commands', COMMANDS);
-  const fields = report as Mutable<SessionReport>;
-  fields.commandCount = session.commandCount;
-  fields.unsolicited = session.unsolicited.map((reply) => replyReport(reply, null));
-  fields.setups = session.setups.map(setupReport);
-  fields.transfers = session.transfers.map((transfer) => transferReport(transfer, session, helperOf));
-  fields.cwd = session.cwd;
+  report.commandCount = session.commandCount;
+  report.unsolicited = session.unsolicited.map((reply) => replyReport(reply, null));
+  report.setups = session.setups.map(setupReport);
+  report.transfers = session.transfers.map((transfer) => transferReport(transfer, session, helperOf));
+  report.cwd = session.cwd;
   // For forEachCommand() and the getter; not enumerable, so the report's fields stay those analysis.ts lists.
   Object.defineProperty(report, COMMAND_LOG, { value: commands });
   return report;
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The `commands` of every report sessionReport() makes (see there). */
 const COMMANDS: PropertyDescriptor = {
