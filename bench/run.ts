@@ -7,9 +7,9 @@
  *   npm run bench -- --big     # also a 2 GB bulk trace and 4M long frames (memory must stay flat)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, openSync, statSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureTrace, type Kind } from './traces.js';
@@ -21,6 +21,19 @@ const RUNS = 3;
 const WALK_PROGRAM = join(ROOT, 'bench/walk.mjs');
 const STEADY_PROGRAM = join(ROOT, 'bench/steady.ts');
 const GUNZIP_PROGRAM = join(ROOT, 'bench/gunzip.mjs');
+
+/**
+ * Every program runs as bin/ftpcap runs the CLI: with its malloc settings (read from the
+ * launcher, or the user's own GLIBC_TUNABLES, which it leaves alone) and this Node first on
+ * the PATH. ftpcap runs through the launcher itself, as users run it.
+ */
+const CHILD_ENV = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? launcherTunables(), PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+
+function launcherTunables(): string {
+  const match = /^tunables='([^']*)'$/m.exec(readFileSync(CLI, 'utf8'));
+  if (match === null) throw new Error(`${CLI}: no tunables='...' line`);
+  return match[1]!;
+}
 
 interface Measure {
   seconds: number;
@@ -42,6 +55,7 @@ function run(command: string, args: string[], input?: string): Measure {
   const started = performance.now();
   const result = spawnSync(timeBinary ?? command, argv, {
     stdio: [input ? openSync(input, 'r') : 'ignore', 'ignore', 'pipe'],
+    env: CHILD_ENV,
     maxBuffer: 1 << 24,
   });
   const seconds = (performance.now() - started) / 1000;
@@ -60,7 +74,7 @@ function hasTshark(): boolean {
 
 /** ftpcap's own timing of analysis + JSON report, without start-up (bench/steady.ts). */
 function steady(path: string): number {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', STEADY_PROGRAM, path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', STEADY_PROGRAM, path], { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== 0) throw new Error(`steady ${path} failed: ${result.stderr.toString().slice(-300)}`);
   return (JSON.parse(result.stdout.toString()) as { seconds: number }).seconds;
 }
@@ -93,13 +107,13 @@ function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
   const walk = Math.min(...walks.map((w) => w.seconds));
   const walkProcess = best(Array.from({ length: RUNS }, () => run(process.execPath, [WALK_PROGRAM, path]))).seconds;
   const steadySeconds = Math.min(...Array.from({ length: RUNS }, () => steady(path)));
-  const ftpcap = best(Array.from({ length: RUNS }, () => run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', path])));
-  const stdin = kind === 'bulk' ? run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', '-'], path) : null;
+  const ftpcap = best(Array.from({ length: RUNS }, () => run(CLI, ['analyze', '-q', '-f', 'json', path])));
+  const stdin = kind === 'bulk' ? run(CLI, ['analyze', '-q', '-f', 'json', '-'], path) : null;
   let gzip: Row['gzip'] = null;
   if (kind === 'bulk' && size <= 200) {
     const gz = gzipped(path);
     gzip = {
-      ftpcap: best(Array.from({ length: RUNS }, () => run(process.execPath, [CLI, 'analyze', '-q', '-f', 'json', gz]))),
+      ftpcap: best(Array.from({ length: RUNS }, () => run(CLI, ['analyze', '-q', '-f', 'json', gz]))),
       gunzip: best(Array.from({ length: RUNS }, () => run(process.execPath, [GUNZIP_PROGRAM, gz]))),
     };
   }
@@ -144,6 +158,7 @@ function main(): void {
   console.log('ftpcap and walk (process): wall time of the whole program, Node start-up included; ftpcap writes its JSON report to /dev/null.');
   console.log('.gz and gunzip alone: MB of the uncompressed trace per second, both as programs (gzip -1).');
   console.log('steady: analysis + JSON report timed inside the process (bench/steady.ts); walk (in-process): the same loop as bench/walk.mjs, in this process.');
+  console.log(`ftpcap through bin/ftpcap; walk, steady and gunzip with the same GLIBC_TUNABLES=${CHILD_ENV.GLIBC_TUNABLES} (walk in-process: without).`);
 }
 
 main();

@@ -171,8 +171,11 @@ describe('a reader that stops reading', () => {
   });
 
   it('the real command, its reader gone before it writes: exit 0 and nothing on stderr', async () => {
-    const bin = join(__dirname, '../../bin/ftpcap');
-    const child = spawn(process.execPath, [bin, 'analyze', '-f', 'json', join(FIXTURES, 'passive.pcap')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Through the launcher (bin/ftpcap, a shell step) where there is a shell, as users run it.
+    const bin = join(__dirname, '../../bin', process.platform === 'win32' ? 'ftpcap.js' : 'ftpcap');
+    const child = process.platform === 'win32'
+      ? spawn(process.execPath, [bin, 'analyze', '-f', 'json', join(FIXTURES, 'passive.pcap')], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(bin, ['analyze', '-f', 'json', join(FIXTURES, 'passive.pcap')], { stdio: ['ignore', 'pipe', 'pipe'] });
     // Closing our end of the pipe makes every write of the child fail with EPIPE (`| true`).
     child.stdout.destroy();
     const err: Buffer[] = [];
