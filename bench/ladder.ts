@@ -34,6 +34,7 @@ import { discardedLists } from '../src/trace-lists.js';
 import { timeJsonReport } from './json-report.js';
 import { ensureTrace } from './traces.js';
 import { walk } from './walk.mjs';
+import { childEnv } from './child-env.js';
 
 const RUNGS = ['walk', 'decode', 'tcp', 'ftp', 'helper', 'json'] as const;
 type Rung = (typeof RUNGS)[number];
@@ -105,6 +106,8 @@ if (args[0] === '--rung') {
     for (const rung of RUNGS) {
       const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rung', rung, path], {
         cwd: join(self, '../..'),
+        // With the malloc settings bin/ftpcap gives the CLI, so that the last rung is the CLI's path.
+        env: childEnv(),
         encoding: 'utf8',
       });
       if (child.status !== 0) throw new Error(`rung ${rung} failed: ${child.stderr.slice(-400)}`);

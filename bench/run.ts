@@ -7,33 +7,24 @@
  *   npm run bench -- --big     # also a 2 GB bulk trace and 4M long frames (memory must stay flat)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, openSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { childEnv, LAUNCHER } from './child-env.js';
 import { ensureTrace, type Kind } from './traces.js';
 import { walk } from './walk.mjs';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../..');
-const CLI = join(ROOT, 'bin/ftpcap');
+const CLI = LAUNCHER;
 const RUNS = 3;
 const WALK_PROGRAM = join(ROOT, 'bench/walk.mjs');
 const STEADY_PROGRAM = join(ROOT, 'bench/steady.ts');
 const GUNZIP_PROGRAM = join(ROOT, 'bench/gunzip.mjs');
 
-/**
- * Every program runs as bin/ftpcap runs the CLI: with its malloc settings (read from the
- * launcher, or the user's own GLIBC_TUNABLES, which it leaves alone) and this Node first on
- * the PATH. ftpcap runs through the launcher itself, as users run it.
- */
-const CHILD_ENV = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? launcherTunables(), PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
-
-function launcherTunables(): string {
-  const match = /^tunables='([^']*)'$/m.exec(readFileSync(CLI, 'utf8'));
-  if (match === null) throw new Error(`${CLI}: no tunables='...' line`);
-  return match[1]!;
-}
+// Every program runs as bin/ftpcap runs the CLI (bench/child-env.ts); ftpcap through the launcher itself, as users run it.
+const CHILD_ENV = childEnv();
 
 interface Measure {
   seconds: number;
