@@ -152,12 +152,17 @@ export class SegmentStore {
   }
 
   /**
-   * Appends a record to `trace` (at `time`, seconds; `state` from recordState()) and updates
-   * its totals; allocates only a new page every PAGE_SIZE records (and a map entry for a
-   * record that registered an expectation). Few arguments, so that it inlines into the
-   * helper's per-segment path.
+   * Appends a record to `trace` (captured at tsSec/tsNsec; `state` from recordState()) and
+   * updates its totals; allocates only a new page every PAGE_SIZE records (and a map entry
+   * for a record that registered an expectation).
+   *
+   * No argument is a double: V8 does not always inline this call into the helper's
+   * per-segment path, and where it does not, a number argument that is not a small integer
+   * is boxed in a new heap number, per record. So the time comes as its two integers (small
+   * until 2038) and the seconds are computed only where they are kept, and `seq` may be
+   * passed as int32 (`| 0`: the column keeps the same 32 bits).
    */
-  append(trace: number, fileIndex: number, frame: number, time: number, seq: number, state: number, expectation: Expectation | null): void {
+  append(trace: number, fileIndex: number, frame: number, tsSec: number, tsNsec: number, seq: number, state: number, expectation: Expectation | null): void {
     const at = this.count++;
     const slot = at & PAGE_MASK;
     if (slot === 0) this.pages.push(new Page());
@@ -167,7 +172,7 @@ export class SegmentStore {
     if (last >= 0) this.pages[last >>> PAGE_BITS]!.next[last & PAGE_MASK] = at;
     else totals.firstRecord[trace] = at;
     totals.lastRecord[trace] = at;
-    totals.record(trace, fileIndex, frame, time, state);
+    totals.record(trace, fileIndex, frame, tsSec, tsNsec, state);
     page.next[slot] = -1;
     page.live++;
     page.trace[slot] = trace;
@@ -309,11 +314,14 @@ class TraceTotals {
   }
 
   /** Counts a record (`state` as in the state column) into its trace's totals. */
-  record(trace: number, fileIndex: number, frame: number, time: number, state: number): void {
+  record(trace: number, fileIndex: number, frame: number, tsSec: number, tsNsec: number, state: number): void {
     if ((state & (DROPPED_PARTIAL | CLASH)) !== 0) this.dropped[trace]!++;
     if ((state & MERGED) !== 0) this.merged[trace]!++;
     // Only the latest reply time is ever asked for ("did the server speak after t?").
-    if ((state & DIRECTION) === 1 && time > this.lastReplyTime[trace]!) this.lastReplyTime[trace] = time;
+    if ((state & DIRECTION) === 1) {
+      const time = tsSec + tsNsec / 1e9;
+      if (time > this.lastReplyTime[trace]!) this.lastReplyTime[trace] = time;
+    }
     const last = this.lastFileIndex[trace]!;
     if (this.count[trace]! > 0 && (fileIndex < last || (fileIndex === last && frame < this.lastFrame[trace]!))) this.framesInOrder[trace] = 0;
     this.lastFileIndex[trace] = fileIndex;
@@ -363,10 +371,10 @@ export class SegmentLog {
   }
 
   push(
-    fileIndex: number, frame: number, time: number, direction: number, seq: number, action: HelperAction,
+    fileIndex: number, frame: number, tsSec: number, tsNsec: number, direction: number, seq: number, action: HelperAction,
     pattern: Pattern | null, expectation: Expectation | null, clash: boolean, endsWithoutNewline: boolean, mergedAfterDrop: boolean,
   ): void {
-    this.store.append(this.trace, fileIndex, frame, time, seq, recordState(direction, action, pattern, clash, endsWithoutNewline, mergedAfterDrop), expectation);
+    this.store.append(this.trace, fileIndex, frame, tsSec, tsNsec, seq, recordState(direction, action, pattern, clash, endsWithoutNewline, mergedAfterDrop), expectation);
   }
 
   /** Time of the latest recorded REPLY-direction segment (-Infinity: none). */

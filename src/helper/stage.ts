@@ -292,23 +292,23 @@ export class HelperStage {
     if (columns.nextSeq[at] === -1 || seqAfter(end, columns.nextSeq[at]!)) columns.nextSeq[at] = end;
     const mergedAfterDrop = (action === HelperAction.Matched || action === HelperAction.AddressMismatch) &&
       continuesStream && previousId >= 0 && segment.ipId >= 0 && skippedIds(previousId, segment.ipId);
-    const time = segment.tsSec + segment.tsNsec / 1e9;
     let expectation: Expectation | null = null;
     let clash = false;
     if (action === HelperAction.Matched) {
-      expectation = this.expect(control, ipVersion, connection, segment, direction, time);
+      expectation = this.expect(control, ipVersion, connection, segment, direction);
       clash = expectation === null;
     }
     if (this.segments.traceSize(control) >= MAX_HELPER_SEGMENTS_PER_CONNECTION) return;
     const pattern = action === HelperAction.DroppedPartial ? this.helpers.partialPattern
       : action === HelperAction.Matched || action === HelperAction.AddressMismatch ? this.helpers.match.pattern : null;
     const endsWithoutNewline = segment.buffer[segment.payloadOffset + segment.payloadLength - 1] !== 0x0a;
-    this.segments.append(control, segment.fileIndex, segment.frame, time, segment.seq,
+    // The timestamp as its two integers and seq as int32, not as doubles: see SegmentStore.append().
+    this.segments.append(control, segment.fileIndex, segment.frame, segment.tsSec, segment.tsNsec, segment.seq | 0,
       recordState(direction, action, pattern, clash, endsWithoutNewline, mergedAfterDrop), expectation);
   }
 
   /** A Matched segment registers its expectation: returns it, or null on a clash (the packet is dropped). */
-  private expect(control: number, ipVersion: number, connection: Connection, segment: Segment, direction: number, time: number): Expectation | null {
+  private expect(control: number, ipVersion: number, connection: Connection, segment: Segment, direction: number): Expectation | null {
     const match = this.helpers.match;
     // The expectation runs the other way: from the peer of the announcing side to the announced address.
     const src = direction === ORIGINAL ? connection.server.address : connection.client.address;
@@ -318,7 +318,7 @@ export class HelperStage {
       master: connection.id,
       fileIndex: segment.fileIndex,
       frame: segment.frame,
-      time,
+      time: segment.tsSec + segment.tsNsec / 1e9,
       src,
       dst: announced,
       dport: match.port,

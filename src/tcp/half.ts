@@ -520,10 +520,16 @@ export class HalfConnection {
     return lo;
   }
 
-  /** The peer acknowledged up to `ack`: every hole before it was on the wire but not captured. */
+  /**
+   * The peer acknowledged up to `ack`: every hole before it was on the wire but not captured.
+   * The caller passes the ack as int32 (relOf() gives the same for it as for the unsigned
+   * form): an unsigned ack above 2^31 is not a small integer, and this call (not inlined)
+   * would box it in a new heap number per segment.
+   */
   onPeerAck(ack: number, buffered: boolean): void {
     if (!this.started) {
-      if (this.ackHint < 0) this.ackHint = ack;
+      // ackHint stays unsigned: -1 means none.
+      if (this.ackHint < 0) this.ackHint = ack >>> 0;
       return;
     }
     const rel = this.relOf(ack);

@@ -451,6 +451,17 @@ function serverByPort(srcPort: number, dstPort: number): 0 | 1 | 2 {
 
 const DIRECTION_NAMES = ['client→server', 'server→client'] as const;
 
+/**
+ * The frame's timestamp, in seconds. Each method that needs it computes it from the frame
+ * rather than taking it as an argument: epoch seconds with a fraction are not small integers,
+ * so a double passed to a call V8 does not inline (create(), process()) is boxed in a new
+ * 16-byte heap number, one per segment. Stored into a field that holds doubles
+ * (conn.lastTime), it is written in place.
+ */
+function frameSeconds(frame: Frame): number {
+  return frame.tsSec + frame.tsNsec * 1e-9;
+}
+
 /** What a consumer hears of every connection, watched or count-only. */
 export interface TableHooks {
   /**
@@ -542,7 +553,7 @@ export class ConnectionTable {
 
   /** One decoded TCP segment, in capture order. */
   add(frame: Frame, pkt: DecodedPacket): void {
-    const now = frame.tsSec + frame.tsNsec * 1e-9;
+    const now = frameSeconds(frame);
     if (now > this.clock) {
       this.clock = now;
       if (now >= this.nextSweep) this.sweep(now);
@@ -562,18 +573,18 @@ export class ConnectionTable {
     }
     let fromA = match === 1;
     if (flow === null) {
-      flow = this.create(frame, pkt, now);
+      flow = this.create(frame, pkt);
       fromA = true;
     } else if ((pkt.tcpFlags & TCP_SYN) !== 0) {
       const direction: Direction = fromA === flow.clientIsA ? 0 : 1;
       if (this.startsNewGeneration(flow, direction, pkt)) {
         this.stats.portReuse++;
         this.retire(flow, frame);
-        flow = this.create(frame, pkt, now);
+        flow = this.create(frame, pkt);
         fromA = true;
       }
     }
-    this.process(flow, fromA, frame, pkt, now);
+    this.process(flow, fromA, frame, pkt);
   }
 
   /** End of the trace: every connection still in the table ends (open, half-closed, ...). */
@@ -599,7 +610,7 @@ export class ConnectionTable {
   // ------------------------------------------------------------ connections
 
   /** A new connection for the packet whose tuple is in this.key. */
-  private create(frame: Frame, pkt: DecodedPacket, now: number): Flow {
+  private create(frame: Frame, pkt: DecodedPacket): Flow {
     if (this.stats.live >= this.options.maxLiveConnections && this.stats.live > 0) this.evictOne(frame);
     const flags = pkt.tcpFlags;
     let srcIsClient: boolean;
@@ -626,6 +637,7 @@ export class ConnectionTable {
     const version = pkt.ipVersion;
     const src = this.endpoints.get(version, key.a0, key.a1, key.a2, key.a3, key.portA, buf, pkt.srcAddrOffset);
     const dst = this.endpoints.get(version, key.b0, key.b1, key.b2, key.b3, key.portB, buf, pkt.dstAddrOffset);
+    const now = frameSeconds(frame);
     const conn: Connection = {
       id: this.nextId++,
       client: srcIsClient ? src : dst,
@@ -803,11 +815,11 @@ export class ConnectionTable {
 
   // ------------------------------------------------------------ per segment
 
-  private process(flow: Flow, fromA: boolean, frame: Frame, pkt: DecodedPacket, now: number): void {
+  private process(flow: Flow, fromA: boolean, frame: Frame, pkt: DecodedPacket): void {
     const conn = flow.conn;
     conn.lastFileIndex = frame.fileIndex;
     conn.lastFrame = frame.number;
-    conn.lastTime = now;
+    conn.lastTime = frameSeconds(frame);
     flow.activeAt = this.clock;
     if (this.clock - flow.touchedAt >= TOUCH_INTERVAL_SECONDS) this.touch(flow);
 
@@ -876,7 +888,8 @@ export class ConnectionTable {
     if (kind === SegmentKind.OverlapDifferent) this.reportOverlap(flow, half, frame);
 
     // The peer's bytes this segment acknowledges were sent before it: deliver them first.
-    if ((flags & (TCP_ACK | TCP_RST)) === TCP_ACK) peer.onPeerAck(pkt.ack, buffered);
+    // As int32: the ack is unsigned, and one above 2^31 passed to onPeerAck() (not inlined) would be boxed.
+    if ((flags & (TCP_ACK | TCP_RST)) === TCP_ACK) peer.onPeerAck(pkt.ack | 0, buffered);
     if (wireLength > 0) {
       if (half.finRel >= 0 && end > half.finRel && !flow.dataAfterFinReported) this.reportDataAfterFin(flow, half, frame);
       half.apply(start, end, start + captured, pkt.buffer, pkt.payloadOffset, frame.fileIndex, frame.number, buffered);

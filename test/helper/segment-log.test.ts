@@ -53,10 +53,15 @@ function build(seed: number, connections: number, records: number, options: { fi
       expectation, clash,
       endsWithoutNewline: next() < 0.1,
       mergedAfterDrop: next() < 0.05,
-      time: 1_700_000_000 + n / 1000 - (next() < 0.1 ? next() : 0),
+      time: 0,
     };
+    // The timestamp as a capture has it, seconds and nanoseconds: n ms into the trace, some up to a second early.
+    const nanoseconds = Math.round(n * 1e6 - (next() < 0.1 ? next() : 0) * 1e9);
+    const tsSec = 1_700_000_000 + Math.floor(nanoseconds / 1e9);
+    const tsNsec = nanoseconds - Math.floor(nanoseconds / 1e9) * 1e9;
+    record.time = tsSec + tsNsec / 1e9;
     reference[trace]!.push(record);
-    logs[trace]!.push(record.fileIndex, record.frame, record.time, record.direction, record.seq, record.action, record.pattern,
+    logs[trace]!.push(record.fileIndex, record.frame, tsSec, tsNsec, record.direction, record.seq, record.action, record.pattern,
       record.expectation, record.clash, record.endsWithoutNewline, record.mergedAfterDrop);
   }
   return { store, logs, reference, next };
@@ -126,12 +131,12 @@ describe('SegmentStore queries match a scan over every record', () => {
   it('a connection with no records, and records added after a query', () => {
     const store = new SegmentStore();
     const first = store.log();
-    first.push(0, 1, 1, 1, 100, HelperAction.DroppedPartial, 'PORT', null, false, true, false);
+    first.push(0, 1, 1, 0, 1, 100, HelperAction.DroppedPartial, 'PORT', null, false, true, false);
     expect(first.onFrames([{ fileIndex: 0, frame: 1 }])).toHaveLength(1);
     const second = store.log();
     expect(second.onFrames([{ fileIndex: 0, frame: 1 }])).toEqual([]);
     expect(second.previousInDirection(0, 0, 5)).toBeNull();
-    first.push(0, 2, 2, 1, 100, HelperAction.DroppedPartial, 'PORT', null, false, true, false);
+    first.push(0, 2, 2, 0, 1, 100, HelperAction.DroppedPartial, 'PORT', null, false, true, false);
     expect(first.droppedGroups().map((group) => group.map((record) => record.frame))).toEqual([[1, 2]]);
     expect(first.previousInDirection(1, 0, 3)?.frame).toBe(2);
     expect(first.repliedAfter(1.5)).toBe(true);
@@ -144,7 +149,7 @@ describe('SegmentStore.release', () => {
     const store = new SegmentStore();
     const traces = Array.from({ length: 40 }, () => store.addTrace());
     // 40 traces interleaved over about six pages of 16384 records.
-    for (let n = 0; n < 100_000; n++) store.append(traces[n % 40]!, 0, n + 1, n, n, 0, null);
+    for (let n = 0; n < 100_000; n++) store.append(traces[n % 40]!, 0, n + 1, n, 0, n, 0, null);
     const pages = store.pagesHeld;
     expect(pages).toBe(Math.ceil(100_000 / 16384));
     // Half the traces released: every page still holds records of the others.
