@@ -34,7 +34,7 @@ import { discardedLists } from '../src/trace-lists.js';
 import { timeJsonReport } from './json-report.js';
 import { ensureTrace } from './traces.js';
 import { walk } from './walk.mjs';
-import { childEnv } from './child-env.js';
+import { childEnv, nodeFlags } from './child-env.js';
 
 const RUNGS = ['walk', 'decode', 'tcp', 'ftp', 'helper', 'json'] as const;
 type Rung = (typeof RUNGS)[number];
@@ -104,9 +104,9 @@ if (args[0] === '--rung') {
   let frames = 0;
   for (let round = 0; round < rounds; round++) {
     for (const rung of RUNGS) {
-      const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--rung', rung, path], {
+      const child = spawnSync(process.execPath, [...nodeFlags(), '--import', 'tsx', self, '--rung', rung, path], {
         cwd: join(self, '../..'),
-        // With the malloc settings bin/ftpcap gives the CLI, so that the last rung is the CLI's path.
+        // With the malloc settings and V8 flags bin/ftpcap gives the CLI, so that the last rung is the CLI's path.
         env: childEnv(),
         encoding: 'utf8',
       });

@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { childEnv, LAUNCHER } from './child-env.js';
+import { childEnv, LAUNCHER, nodeFlags } from './child-env.js';
 import { ensureTrace, type Kind } from './traces.js';
 import { walk } from './walk.mjs';
 
@@ -25,6 +25,7 @@ const GUNZIP_PROGRAM = join(ROOT, 'bench/gunzip.mjs');
 
 // Every program runs as bin/ftpcap runs the CLI (bench/child-env.ts); ftpcap through the launcher itself, as users run it.
 const CHILD_ENV = childEnv();
+const NODE_FLAGS = nodeFlags();
 
 interface Measure {
   seconds: number;
@@ -65,7 +66,7 @@ function hasTshark(): boolean {
 
 /** ftpcap's own timing of analysis + JSON report, without start-up (bench/steady.ts). */
 function steady(path: string): number {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', STEADY_PROGRAM, path], { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', STEADY_PROGRAM, path], { cwd: ROOT, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== 0) throw new Error(`steady ${path} failed: ${result.stderr.toString().slice(-300)}`);
   return (JSON.parse(result.stdout.toString()) as { seconds: number }).seconds;
 }
@@ -96,7 +97,7 @@ function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
   const mb = statSync(path).size / 1e6;
   const walks = Array.from({ length: RUNS }, () => bareWalk(path));
   const walk = Math.min(...walks.map((w) => w.seconds));
-  const walkProcess = best(Array.from({ length: RUNS }, () => run(process.execPath, [WALK_PROGRAM, path]))).seconds;
+  const walkProcess = best(Array.from({ length: RUNS }, () => run(process.execPath, [...NODE_FLAGS, WALK_PROGRAM, path]))).seconds;
   const steadySeconds = Math.min(...Array.from({ length: RUNS }, () => steady(path)));
   const ftpcap = best(Array.from({ length: RUNS }, () => run(CLI, ['analyze', '-q', '-f', 'json', path])));
   const stdin = kind === 'bulk' ? run(CLI, ['analyze', '-q', '-f', 'json', '-'], path) : null;
@@ -105,7 +106,7 @@ function benchTrace(kind: Kind, size: number, withTshark: boolean): Row {
     const gz = gzipped(path);
     gzip = {
       ftpcap: best(Array.from({ length: RUNS }, () => run(CLI, ['analyze', '-q', '-f', 'json', gz]))),
-      gunzip: best(Array.from({ length: RUNS }, () => run(process.execPath, [GUNZIP_PROGRAM, gz]))),
+      gunzip: best(Array.from({ length: RUNS }, () => run(process.execPath, [...NODE_FLAGS, GUNZIP_PROGRAM, gz]))),
     };
   }
   const tshark = withTshark
@@ -149,7 +150,7 @@ function main(): void {
   console.log('ftpcap and walk (process): wall time of the whole program, Node start-up included; ftpcap writes its JSON report to /dev/null.');
   console.log('.gz and gunzip alone: MB of the uncompressed trace per second, both as programs (gzip -1).');
   console.log('steady: analysis + JSON report timed inside the process (bench/steady.ts); walk (in-process): the same loop as bench/walk.mjs, in this process.');
-  console.log(`ftpcap through bin/ftpcap; walk, steady and gunzip with the same GLIBC_TUNABLES=${CHILD_ENV.GLIBC_TUNABLES} (walk in-process: without).`);
+  console.log(`ftpcap through bin/ftpcap; walk, steady and gunzip with the same GLIBC_TUNABLES=${CHILD_ENV.GLIBC_TUNABLES} and Node flags [${NODE_FLAGS.join(' ')}] (walk in-process: without).`);
 }
 
 main();
