@@ -75,6 +75,30 @@ export interface AnalyzeOptions {
 export type { SessionSink };
 
 export async function analyze(paths: string[], options: AnalyzeOptions): Promise<Analysis> {
+  return (await readTrace(paths, options)).finish();
+}
+
+/**
+ * A trace read to its end, its sessions left to settle. analyze() settles them all at once;
+ * a report that writes sessions in id order settles them one by one as it writes them (see
+ * src/cli/report.ts): on a trace shorter than the settle delay that is every session, and
+ * their texts then go straight to the output rather than through a temporary file.
+ */
+export interface TraceRead {
+  readonly capture: CaptureReport;
+  readonly decode: DecodeReport;
+  readonly connectionsTotal: number;
+  /** The captures' faults: known once the trace is read. */
+  readonly errors: CaptureError[];
+  /** The id of the next session left to settle (they settle by id), or 0 when none is. */
+  nextSession(): number;
+  /** Settles the session nextSession() names: its report goes to options.onSession. */
+  settleNext(): void;
+  /** Settles what is left and completes the analysis; the same Analysis on each call. */
+  finish(): Analysis;
+}
+
+export async function readTrace(paths: string[], options: AnalyzeOptions): Promise<TraceRead> {
   const decodeStats = newDecodeStats();
   const packet = newDecodedPacket();
   const connections: ConnectionReport[] = [];
@@ -141,25 +165,40 @@ export async function analyze(paths: string[], options: AnalyzeOptions): Promise
     helper?.finish(last);
     clock = Math.max(clock, last);
   }
-  settler.finish();
-  const helperSummary = helperReporter ? helperReporter.report() : null;
-  lists.findings.add(FindingSection.Trace, 0, [...decodeFindings(decodeStats), ...table.findings]);
-  if (memory !== null && helperSummary !== null) {
-    helperSummary.expectations = memory.expectations.items();
-    helperSummary.rewrites = memory.rewrites.items();
-    helperSummary.drops = memory.drops.items();
-    helperSummary.ignored = memory.ignored.items();
-  }
-
+  settler.endOfTrace();
+  const decode = decodeReport(decodeStats);
+  let analysis: Analysis | null = null;
+  const finish = (): Analysis => {
+    if (analysis !== null) return analysis;
+    while (settler.nextLeft() !== 0) settler.settleNextLeft();
+    const helperSummary = helperReporter ? helperReporter.report() : null;
+    lists.findings.add(FindingSection.Trace, 0, [...decodeFindings(decodeStats), ...table.findings]);
+    if (memory !== null && helperSummary !== null) {
+      helperSummary.expectations = memory.expectations.items();
+      helperSummary.rewrites = memory.rewrites.items();
+      helperSummary.drops = memory.drops.items();
+      helperSummary.ignored = memory.ignored.items();
+    }
+    analysis = {
+      capture,
+      decode,
+      connections: connections.sort((a, b) => a.id - b.id),
+      connectionsTotal,
+      sessions: reports.sessions(),
+      helper: helperSummary,
+      findings: memory?.findings.items() ?? [],
+      errors: summary.errors as CaptureError[],
+    };
+    return analysis;
+  };
   return {
     capture,
-    decode: decodeReport(decodeStats),
-    connections: connections.sort((a, b) => a.id - b.id),
+    decode,
     connectionsTotal,
-    sessions: reports.sessions(),
-    helper: helperSummary,
-    findings: memory?.findings.items() ?? [],
     errors: summary.errors as CaptureError[],
+    nextSession: () => (analysis === null ? settler.nextLeft() : 0),
+    settleNext: () => settler.settleNextLeft(),
+    finish,
   };
 }
 

@@ -6,10 +6,12 @@
  * listed connection's when the TCP table lets it go, and those of the findings and the
  * helper's lists as their parts become final, and kept in spools (src/report/spool.ts),
  * within a memory budget and then on disk, until the rest of the report is known: a trace of
- * millions of short sessions does not hold them all.
+ * millions of short sessions does not hold them all. The sessions still live at the end of
+ * the trace (all of them, on a trace shorter than the settle delay) settle only as the
+ * report writes them, by id, between the spooled ones: their texts go straight out.
  */
 import type { Analysis } from '../analysis.js';
-import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { analyze, readTrace, type AnalyzeOptions } from '../analyze.js';
 import { loadSessionRenderer } from '../report/render.js';
 import { SpooledLists } from '../report/list-spool.js';
 import { TextSpool, type SpoolOptions } from '../report/spool.js';
@@ -17,6 +19,9 @@ import { TextBuilder } from '../report/text-builder.js';
 import { discardedLists } from '../trace-lists.js';
 import type { AnalyzeJob } from './args.js';
 import { writeAll, writesThrough } from './write.js';
+
+/** Bytes of session text written at once from the sessions settled at the end of the trace (as a spool's runs come). */
+const TAIL_BATCH_BYTES = 1 << 20;
 
 export interface ReportRunOptions {
   stdin?: NodeJS.ReadableStream;
@@ -60,10 +65,17 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
   try {
     const connectionText = renderer.connectionText;
     const out = new TextBuilder();
-    const analysis = await analyze(job.paths, {
+    // While the report writes the sessions left at the end of the trace, the builder their
+    // texts go to, straight to the output (see sessionTexts below); otherwise null.
+    let direct: TextBuilder | null = null;
+    const read = await readTrace(job.paths, {
       ...analyzeOptions,
       // Each text is written into one reused builder, or straight into the spool's file buffer (see TextSpool.begin).
       onSession: (session, findings) => {
+        if (direct !== null) {
+          renderer.sessionText(direct, session, findings, files);
+          return;
+        }
         renderer.sessionText(sessions.begin(out), session, findings, files);
         sessions.keep(session.id, out);
       },
@@ -74,6 +86,62 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
       } : () => {},
       lists: lists ?? discardedLists(),
     });
+    /**
+     * The sessions' texts in id order: those spooled as they settled while the trace was
+     * read, and between them those left at its end, settled one by one as the output takes
+     * them and written in batches of about TAIL_BATCH_BYTES without going through the
+     * spool. On a trace shorter than the settle delay that is every session: on the small
+     * bench trace 50 MB of text that took ~0.2 s to write to the temporary file alone (the
+     * first touch of each page cache page is dear on a VM). Then the analysis is finished.
+     */
+    function* sessionTexts(reuse: boolean): Generator<Uint8Array> {
+      const newBatch = (): TextBuilder => new TextBuilder(TAIL_BATCH_BYTES + (64 << 10));
+      let batch = newBatch();
+      let from = 1;
+      try {
+        for (let next = read.nextSession(); next !== 0; next = read.nextSession()) {
+          const spooledBefore = sessions.holdsBetween(from, next);
+          if (batch.length > 0 && (spooledBefore || batch.length >= TAIL_BATCH_BYTES)) {
+            yield batch.view();
+            // With `reuse` the writer is done with a piece before it asks for the next.
+            batch = reuse ? batch.reset() : newBatch();
+          }
+          if (spooledBefore) yield* sessions.runsBetween(from, next, reuse);
+          direct = batch;
+          read.settleNext();
+          direct = null;
+          from = next + 1;
+        }
+        if (batch.length > 0) yield batch.view();
+      } finally {
+        // Also when the output stops early (a closed pipe): what is left then settles into the spool.
+        direct = null;
+      }
+      read.finish();
+      yield* sessions.runsBetween(from, Infinity, reuse);
+    }
+    // What the report reads of the analysis before the sessions is known now, and the
+    // captures' faults; the rest once the sessions are written (or when first asked for:
+    // then every session left settles).
+    const analysis: Analysis = {
+      capture: read.capture,
+      decode: read.decode,
+      connectionsTotal: read.connectionsTotal,
+      get connections() {
+        return read.finish().connections;
+      },
+      get sessions() {
+        return read.finish().sessions;
+      },
+      get helper() {
+        return read.finish().helper;
+      },
+      get findings() {
+        return read.finish().findings;
+      },
+      // Read by the CLI after writing, also when the reader went away before the sessions were all written.
+      errors: read.errors,
+    };
     return {
       analysis,
       write: (out) => {
@@ -81,7 +149,7 @@ export async function analyzeForReport(job: AnalyzeJob, options: ReportRunOption
         const reuse = writesThrough(out);
         const none: Uint8Array[] = [];
         return writeAll(out, renderer.render(analysis, {
-          sessions: sessions.runs(reuse),
+          sessions: sessionTexts(reuse),
           connections: connections.runs(reuse),
           findings: lists?.findings.texts(reuse) ?? none,
           helper: lists?.helperTexts(reuse) ?? { expectations: none, rewrites: none, drops: none, ignored: none },

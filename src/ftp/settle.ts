@@ -77,6 +77,9 @@ export class SessionSettler implements SessionLifecycle {
   /** Quiet long enough, but the caller said no: asked again each trace second. */
   private held: Pending[] = [];
   private nextCheck = -Infinity;
+  /** Sessions left at the end of the trace, by id, and the next to settle (see endOfTrace). */
+  private left: Pending[] = [];
+  private leftHead = 0;
 
   /** `quietSeconds`: SETTLE_AFTER_SECONDS, or Infinity to keep every session until finish(). */
   constructor(
@@ -173,14 +176,43 @@ export class SessionSettler implements SessionLifecycle {
 
   /** The end of the trace (every connection has ended): what is left settles, by id. */
   finish(): void {
+    this.endOfTrace();
+    while (this.nextLeft() !== 0) this.settleNextLeft();
+  }
+
+  /**
+   * The end of the trace, with what is left to settle one at a time, by id (nextLeft,
+   * settleNextLeft), as a report that writes sessions in id order asks for them: their texts
+   * then go straight to the output instead of through a spool (src/cli/report.ts).
+   */
+  endOfTrace(): void {
     // Nothing opens any more, and only opened() reads the hosts' lists: they go at once,
     // instead of being compacted again and again while every session left settles.
     this.byHosts.clear();
     this.settledInLists = 0;
-    for (const pending of [...this.pending.values()]) this.settle(pending);
     this.ready = [];
     this.readyHead = 0;
     this.held = [];
+    // In id order (the map's insertion order). A list, not the map's first key each time:
+    // a map iterated after deletes at its front passes over every deleted entry again.
+    this.left = [...this.pending.values()];
+    this.leftHead = 0;
+  }
+
+  /** After endOfTrace(): the id of the next session left to settle, or 0 when none is. */
+  nextLeft(): number {
+    return this.leftHead < this.left.length ? this.left[this.leftHead]!.session.id : 0;
+  }
+
+  /** After endOfTrace(): settles the session nextLeft() names. */
+  settleNextLeft(): void {
+    const pending = this.left[this.leftHead++];
+    if (pending === undefined) throw new Error('no session left to settle');
+    if (this.leftHead === this.left.length) {
+      this.left = [];
+      this.leftHead = 0;
+    }
+    this.settle(pending);
   }
 
   private compactHostLists(): void {

@@ -218,7 +218,7 @@ export class TextSpool {
    * alone, with a view made per run, not per text (a view per text, then one per joining,
    * cost more than reading the file back, on a trace of many short sessions).
    */
-  *#runsIn(ids: Uint32Array | null, reuse: boolean): Generator<Uint8Array> {
+  *#runsIn(ids: Uint32Array | null, reuse: boolean, firstId = 1, endId = Infinity): Generator<Uint8Array> {
     this.#flush();
     let window: ReadWindow | null = null;
     const buffers: [Buffer | null, Buffer | null] = [null, null];
@@ -227,8 +227,9 @@ export class TextSpool {
     let source: Uint8Array | null = null;
     let runStart = 0;
     let runEnd = 0;
-    const count = ids === null ? this.#lastId : ids.length;
-    for (let position = 0; position < count; position++) {
+    // Without `ids`, the ids from firstId up to endId (or the last): position + 1 is the id.
+    const count = ids === null ? Math.min(this.#lastId, endId - 1) : ids.length;
+    for (let position = ids === null ? Math.max(firstId, 1) - 1 : 0; position < count; position++) {
       const id = ids === null ? position + 1 : ids[position]!;
       const length = this.#length[id]!;
       if (length === 0) continue;
@@ -272,6 +273,22 @@ export class TextSpool {
   *runs(reuse = false): Generator<Uint8Array> {
     if (this.#count !== this.#lastId) throw new Error(`${this.#lastId - this.#count} of ${this.#lastId} texts never reached the spool`);
     yield* this.#runsIn(null, reuse);
+  }
+
+  /** Whether the spool holds a text (not empty) of an id from `firstId` up to `endId` (not included). */
+  holdsBetween(firstId: number, endId: number): boolean {
+    const end = Math.min(endId, this.#lastId + 1);
+    for (let id = Math.max(firstId, 1); id < end; id++) if (this.#length[id]! > 0) return true;
+    return false;
+  }
+
+  /**
+   * The texts of the ids from `firstId` up to `endId` (not included) that the spool holds,
+   * in id order, joined as runs() joins them; ids it never got are passed over (a report
+   * that writes the sessions settled at the end of the trace itself, between these).
+   */
+  *runsBetween(firstId: number, endId: number, reuse = false): Generator<Uint8Array> {
+    yield* this.#runsIn(null, reuse, firstId, endId);
   }
 
   /** The texts of `ids` in that order (see textsOf), joined as runs() joins them. */

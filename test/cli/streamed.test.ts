@@ -6,7 +6,7 @@
  * the file) and for standard input. Also: the spool's failures, and its file is gone
  * whatever happens to the run.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -20,7 +20,9 @@ import { renderJson, renderNdjson } from '../../src/report/json.js';
 import { renderTable } from '../../src/report/table.js';
 import { renderZeek } from '../../src/report/zeek.js';
 import { openFilesIn } from '../report/open-files.js';
+import { CaptureBuilder } from '../fixture/builder.js';
 import { captureFiles } from '../support/captures.js';
+import { withLateClock } from '../support/late-clock.js';
 import { SHARED } from '../support/shared.js';
 import { runCli } from './run-cli.js';
 
@@ -111,6 +113,47 @@ describe('the streamed report equals the in-memory one', () => {
     }
   });
 
+  it('sessions spooled as they settle and those left at the end of the trace, in id order', async () => {
+    // Session 1 lives to the end of the trace; session 2 ends at once and settles while the
+    // trace is read (spooled); session 3 starts late and is left at the end: written between.
+    const cap = new CaptureBuilder({ startTime: 1_700_000_000 });
+    const long = cap.tcp({ client: '192.0.2.10:51000', server: '198.51.100.20:21', autoAck: true });
+    long.handshake();
+    long.server('220 ready\r\n');
+    long.client('USER alice\r\n');
+    long.server('331 Password required\r\n');
+    const short = cap.tcp({ client: '192.0.2.11:51001', server: '198.51.100.20:21', autoAck: true });
+    short.handshake();
+    short.server('220 ready\r\n');
+    short.client('QUIT\r\n');
+    short.server('221 Bye\r\n');
+    short.close('client');
+    for (let step = 0; step < 5; step++) {
+      cap.wait(200);
+      long.client('NOOP\r\n');
+      long.server('200 NOOP ok\r\n');
+    }
+    const late = cap.tcp({ client: '192.0.2.12:51002', server: '198.51.100.20:21', autoAck: true });
+    late.handshake();
+    late.server('220 ready\r\n');
+    late.client('QUIT\r\n');
+    late.server('221 Bye\r\n');
+    late.close('client');
+    long.client('QUIT\r\n');
+    long.server('221 Bye\r\n');
+    long.close('client');
+    const path = join(dir, 'settled-between.pcap');
+    writeFileSync(path, cap.toPcap());
+    for (const format of STREAMED_FORMATS) {
+      const analysis = await expectStreamedEqualsInMemory(format, [path]);
+      expect(analysis.sessions.map((session) => session.id)).toEqual([1, 2, 3]);
+    }
+    // Session 2 did settle before the end of the trace (and so went through the spool).
+    const order: number[] = [];
+    await analyze([path], { controlPorts: [21], helper: null, onSession: (session) => order.push(session.id) });
+    expect(order).toEqual([2, 1, 3]);
+  });
+
   it('--no-helper: no helper report, the other findings as before', async () => {
     for (const format of STREAMED_FORMATS) {
       const analysis = await expectStreamedEqualsInMemory(format, ['--no-helper', join(FIXTURES, 'broken-port.pcap'), join(FIXTURES, 'active.pcap')]);
@@ -131,12 +174,29 @@ describe('the streamed report equals the in-memory one', () => {
 describe('the spool in the CLI', () => {
   it('a spool that cannot make its file: one line on stderr, no report, exit 1', async () => {
     const missing = join(dir, 'gone');
-    for (const format of STREAMED_FORMATS) {
+    // The connections' texts are spooled as the TCP table lets go of them.
+    for (const format of ['json', 'ndjson'] as const) {
       const result = await runCli(['analyze', '-q', '-f', format, join(FIXTURES, 'passive.pcap')], undefined, { spool: { budgetBytes: 0, directory: missing } });
       expect(result.code).toBe(EXIT_FAILURE);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(new RegExp(`^ftpcap: cannot make the report's temporary file in ${missing}: ENOENT[^\\n]*\\n$`));
     }
+    // Sessions that settle while the trace is read are spooled too (zeek lists nothing else).
+    const late = join(dir, 'late-clock.pcap');
+    writeFileSync(late, withLateClock(readFileSync(join(FIXTURES, 'passive.pcap')))!);
+    const result = await runCli(['analyze', '-q', '-f', 'zeek', late], undefined, { spool: { budgetBytes: 0, directory: missing } });
+    expect(result.code).toBe(EXIT_FAILURE);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^ftpcap: cannot make the report's temporary file in ${missing}: ENOENT[^\\n]*\\n$`));
+  });
+
+  it('sessions left at the end of the trace go straight to the output: no file for them', async () => {
+    const missing = join(dir, 'gone');
+    // zeek keeps no connection or list texts, and passive.pcap's session settles at its end.
+    const result = await runCli(['analyze', '-q', '-f', 'zeek', join(FIXTURES, 'passive.pcap')], undefined, { spool: { budgetBytes: 0, directory: missing } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(withoutOpenClose(result.stdout)).toBe(withoutOpenClose((await inMemoryReport(['analyze', '-f', 'zeek', join(FIXTURES, 'passive.pcap')])).text));
   });
 
   it('the table keeps sessions in memory: it never makes a spool file', async () => {
