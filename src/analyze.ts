@@ -170,7 +170,7 @@ export async function readTrace(paths: string[], options: AnalyzeOptions): Promi
   let analysis: Analysis | null = null;
   const finish = (): Analysis => {
     if (analysis !== null) return analysis;
-    while (settler.nextLeft() !== 0) settler.settleNextLeft();
+    settler.settleLeft();
     const helperSummary = helperReporter ? helperReporter.report() : null;
     lists.findings.add(FindingSection.Trace, 0, [...decodeFindings(decodeStats), ...table.findings]);
     if (memory !== null && helperSummary !== null) {

@@ -177,7 +177,7 @@ export class SessionSettler implements SessionLifecycle {
   /** The end of the trace (every connection has ended): what is left settles, by id. */
   finish(): void {
     this.endOfTrace();
-    while (this.nextLeft() !== 0) this.settleNextLeft();
+    this.settleLeft();
   }
 
   /**
@@ -202,6 +202,11 @@ export class SessionSettler implements SessionLifecycle {
   /** After endOfTrace(): the id of the next session left to settle, or 0 when none is. */
   nextLeft(): number {
     return this.leftHead < this.left.length ? this.left[this.leftHead]!.session.id : 0;
+  }
+
+  /** After endOfTrace(): settles every session left, by id. */
+  settleLeft(): void {
+    while (this.nextLeft() !== 0) this.settleNextLeft();
   }
 
   /** After endOfTrace(): settles the session nextLeft() names. */
