@@ -64,6 +64,23 @@ async function expectStreamedEqualsInMemory(format: StreamedFormat, paths: strin
   return analysis;
 }
 
+/** A control session from `client` that is greeted, quits and closes at once. */
+function quitAtOnce(cap: CaptureBuilder, client: string): void {
+  const control = cap.tcp({ client, server: '198.51.100.20:21', autoAck: true });
+  control.handshake();
+  control.server('220 ready\r\n');
+  control.client('QUIT\r\n');
+  control.server('221 Bye\r\n');
+  control.close('client');
+}
+
+/** The CLI's answer when the spool cannot make its file in `directory`. */
+function expectSpoolFailure(result: { code: number; stdout: string; stderr: string }, directory: string): void {
+  expect(result.code).toBe(EXIT_FAILURE);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(new RegExp(`^ftpcap: cannot make the report's temporary file in ${directory}: ENOENT[^\\n]*\\n$`));
+}
+
 const captures = captureFiles(FIXTURES).map((path) => path.slice(ROOT.length));
 
 describe('the streamed report equals the in-memory one', () => {
@@ -122,23 +139,13 @@ describe('the streamed report equals the in-memory one', () => {
     long.server('220 ready\r\n');
     long.client('USER alice\r\n');
     long.server('331 Password required\r\n');
-    const short = cap.tcp({ client: '192.0.2.11:51001', server: '198.51.100.20:21', autoAck: true });
-    short.handshake();
-    short.server('220 ready\r\n');
-    short.client('QUIT\r\n');
-    short.server('221 Bye\r\n');
-    short.close('client');
+    quitAtOnce(cap, '192.0.2.11:51001');
     for (let step = 0; step < 5; step++) {
       cap.wait(200);
       long.client('NOOP\r\n');
       long.server('200 NOOP ok\r\n');
     }
-    const late = cap.tcp({ client: '192.0.2.12:51002', server: '198.51.100.20:21', autoAck: true });
-    late.handshake();
-    late.server('220 ready\r\n');
-    late.client('QUIT\r\n');
-    late.server('221 Bye\r\n');
-    late.close('client');
+    quitAtOnce(cap, '192.0.2.12:51002');
     long.client('QUIT\r\n');
     long.server('221 Bye\r\n');
     long.close('client');
@@ -176,18 +183,12 @@ describe('the spool in the CLI', () => {
     const missing = join(dir, 'gone');
     // The connections' texts are spooled as the TCP table lets go of them.
     for (const format of ['json', 'ndjson'] as const) {
-      const result = await runCli(['analyze', '-q', '-f', format, join(FIXTURES, 'passive.pcap')], undefined, { spool: { budgetBytes: 0, directory: missing } });
-      expect(result.code).toBe(EXIT_FAILURE);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(new RegExp(`^ftpcap: cannot make the report's temporary file in ${missing}: ENOENT[^\\n]*\\n$`));
+      expectSpoolFailure(await runCli(['analyze', '-q', '-f', format, join(FIXTURES, 'passive.pcap')], undefined, { spool: { budgetBytes: 0, directory: missing } }), missing);
     }
     // Sessions that settle while the trace is read are spooled too (zeek lists nothing else).
     const late = join(dir, 'late-clock.pcap');
     writeFileSync(late, withLateClock(readFileSync(join(FIXTURES, 'passive.pcap')))!);
-    const result = await runCli(['analyze', '-q', '-f', 'zeek', late], undefined, { spool: { budgetBytes: 0, directory: missing } });
-    expect(result.code).toBe(EXIT_FAILURE);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(new RegExp(`^ftpcap: cannot make the report's temporary file in ${missing}: ENOENT[^\\n]*\\n$`));
+    expectSpoolFailure(await runCli(['analyze', '-q', '-f', 'zeek', late], undefined, { spool: { budgetBytes: 0, directory: missing } }), missing);
   });
 
   it('sessions left at the end of the trace go straight to the output: no file for them', async () => {
