@@ -138,13 +138,23 @@ export class FtpConntrackHelpers {
    * set only for conntracks injected through ctnetlink, or when the user says tracking began mid-stream.
    */
   add(seqPickup: boolean): number {
-    const slot = this.count++;
-    if (slot === this.state.length) {
+    const slot = this.count;
+    this.open(slot, seqPickup);
+    return slot;
+  }
+
+  /**
+   * Starts conntrack `slot` afresh: the next new slot, or one whose conntrack is gone (the
+   * caller numbers its control connections and reuses the numbers of released ones).
+   */
+  open(slot: number, seqPickup: boolean): void {
+    if (slot >= this.count) this.count = slot + 1;
+    while (slot >= this.state.length) {
       this.state = grown(this.state, new Uint8Array(this.state.length * 2));
       this.seqAfterNewline = grown(this.seqAfterNewline, new Int32Array(this.seqAfterNewline.length * 2));
     }
+    // The remembered sequence numbers need no clearing: the counts in `state` say how many are valid.
     this.state[slot] = seqPickup ? PICKUP | (PICKUP << 1) : 0;
-    return slot;
   }
 
   /** help() for conntrack `slot`: runs the steps for one segment; `match` holds the parse when the result is Matched or AddressMismatch. */

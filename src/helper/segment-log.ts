@@ -66,7 +66,7 @@ export function recordState(
     (action << ACTION_SHIFT) | (patternCode(pattern) << PATTERN_SHIFT);
 }
 
-/** Records per page: 16384 × 22 bytes, about 352 KiB, filled front to back and never copied. */
+/** Records per page: 16384 × 18 bytes, 288 KiB, filled front to back and never copied. */
 const PAGE_BITS = 14;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
@@ -77,7 +77,6 @@ const PAGE_MASK = PAGE_SIZE - 1;
  * slower to allocate than one 288 KiB buffer, which the allocator maps lazily zeroed).
  */
 class Page {
-  readonly trace: Int32Array;
   readonly fileIndex: Int32Array;
   readonly frame: Int32Array;
   /** TCP sequence numbers are 32-bit (the decoder reads them unsigned). */
@@ -91,17 +90,19 @@ class Page {
   constructor() {
     const buffer = new ArrayBuffer(PAGE_SIZE * RECORD_BYTES);
     // 4-byte columns first, so every view starts at a multiple of its element size.
-    this.trace = new Int32Array(buffer, 0, PAGE_SIZE);
-    this.fileIndex = new Int32Array(buffer, PAGE_SIZE * 4, PAGE_SIZE);
-    this.frame = new Int32Array(buffer, PAGE_SIZE * 8, PAGE_SIZE);
-    this.seq = new Uint32Array(buffer, PAGE_SIZE * 12, PAGE_SIZE);
-    this.next = new Int32Array(buffer, PAGE_SIZE * 16, PAGE_SIZE);
-    this.state = new Uint16Array(buffer, PAGE_SIZE * 20, PAGE_SIZE);
+    this.fileIndex = new Int32Array(buffer, 0, PAGE_SIZE);
+    this.frame = new Int32Array(buffer, PAGE_SIZE * 4, PAGE_SIZE);
+    this.seq = new Uint32Array(buffer, PAGE_SIZE * 8, PAGE_SIZE);
+    this.next = new Int32Array(buffer, PAGE_SIZE * 12, PAGE_SIZE);
+    this.state = new Uint16Array(buffer, PAGE_SIZE * 16, PAGE_SIZE);
   }
 }
 
-/** Bytes per record across the columns: five 4-byte ones and the 2-byte state. */
-const RECORD_BYTES = 22;
+/**
+ * Bytes per record across the columns: four 4-byte ones and the 2-byte state. (A column of
+ * each record's trace number went: nothing read it, the `next` links already say whose a record is.)
+ */
+const RECORD_BYTES = 18;
 
 /**
  * Records of every control connection, in the order the helper saw them (a record's number
@@ -136,9 +137,19 @@ export class SegmentStore {
 
   /** A new, empty trace (its number), without a SegmentLog object: the stage appends by number. */
   addTrace(): number {
-    const trace = this.traces++;
-    this.totals.add(trace);
+    const trace = this.traces;
+    this.openTrace(trace);
     return trace;
+  }
+
+  /**
+   * Starts trace `trace` empty: the next new number, or a released one (the helper stage
+   * numbers its control connections and reuses the numbers of those it released). A view
+   * made of the trace before its release must not be used after.
+   */
+  openTrace(trace: number): void {
+    if (trace >= this.traces) this.traces = trace + 1;
+    this.totals.open(trace);
   }
 
   /** The log of an existing trace (a view: the records and totals live in the store). */
@@ -175,7 +186,6 @@ export class SegmentStore {
     totals.record(trace, fileIndex, frame, tsSec, tsNsec, state);
     page.next[slot] = -1;
     page.live++;
-    page.trace[slot] = trace;
     page.fileIndex[slot] = fileIndex;
     page.frame[slot] = frame;
     page.seq[slot] = seq;
@@ -271,6 +281,8 @@ export class SegmentStore {
       if (--page.live === 0 && index < this.pages.length - 1) this.pages[index] = null;
       at = next;
     }
+    // Empty until opened again: a second release frees nothing twice.
+    this.totals.count[trace] = 0;
     if (this.cachedTrace === trace) {
       this.cachedTrace = -1;
       this.cachedRecords = null;
@@ -307,8 +319,12 @@ class TraceTotals {
   firstRecord = new Int32Array(INITIAL_TRACES);
   lastRecord = new Int32Array(INITIAL_TRACES);
 
-  add(trace: number): void {
-    if (trace === this.count.length) this.grow();
+  /** Zero totals for trace `trace` (the rest of its row is valid only once count > 0). */
+  open(trace: number): void {
+    while (trace >= this.count.length) this.grow();
+    this.count[trace] = 0;
+    this.dropped[trace] = 0;
+    this.merged[trace] = 0;
     this.lastReplyTime[trace] = -Infinity;
     this.framesInOrder[trace] = 1;
   }
