@@ -4,7 +4,7 @@
  * the speed targets are stated in. Traces are made once in os.tmpdir() (bench/traces.ts).
  *
  *   npm run bench              # bulk 200 MB, 1M small-packet frames, mixed 200 MB, 1M long frames
- *   npm run bench -- --big     # also a 2 GB bulk trace and 4M long frames (memory must stay flat)
+ *   npm run bench -- --big     # also a 2 GB bulk trace, 4M and 16M long frames (memory must stay flat)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, openSync, statSync } from 'node:fs';
@@ -119,9 +119,9 @@ function main(): void {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const big = process.argv.includes('--big');
   const tshark = hasTshark();
-  // long: the small trace's sessions spread over 17 minutes (4M frames: 70), so that they end and settle as it goes.
+  // long: the small trace's sessions spread over 17 minutes (4M frames: 67 minutes, 16M: 4.4 hours), so that they end and settle as it goes.
   const rows = [benchTrace('bulk', 200, tshark), benchTrace('small', 1, tshark), benchTrace('mixed', 200, tshark), benchTrace('long', 1, false)];
-  if (big) rows.push(benchTrace('bulk', 2000, false), benchTrace('long', 4, false));
+  if (big) rows.push(benchTrace('bulk', 2000, false), benchTrace('long', 4, false), benchTrace('long', 16, false));
   console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}; best of ${RUNS}`);
   console.log('| trace | MB | frames | ftpcap MB/s | ftpcap frames/s | ftpcap peak RSS | walk MB/s (process) | ftpcap / walk (process) | steady MB/s | walk MB/s (in-process) | steady / walk | stdin MB/s | .gz MB/s | gunzip alone MB/s | .gz / gunzip | tshark MB/s | ftpcap / tshark |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
