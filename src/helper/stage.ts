@@ -53,7 +53,6 @@ const INITIAL_CONTROLS = 64;
  * not an object per connection).
  */
 class ControlColumns {
-  count = 0;
   /** The conntrack tuple's addresses: 16 bytes for the client, then 16 for the server. */
   sources = new Uint8Array(INITIAL_CONTROLS * 32);
   /** SEEN_REPLY (IPS_SEEN_REPLY), IPV6. */
@@ -64,7 +63,6 @@ class ControlColumns {
 
   /** Starts the row of control `control`: a new number, or a released one (sources and flags are set by the caller). */
   open(control: number): void {
-    if (control >= this.count) this.count = control + 1;
     while (control >= this.flags.length) this.grow();
     this.lastIpId[control * 2] = -1;
     this.lastIpId[control * 2 + 1] = -1;
