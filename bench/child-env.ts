@@ -15,8 +15,8 @@ export function childEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * The Node flags bin/ftpcap passes (its `v8flags='...'` line), less any that NODE_OPTIONS
- * sets itself, as the launcher leaves them out.
+ * The Node flags bin/ftpcap passes (its `v8flags='...'` line), or none when NODE_OPTIONS
+ * sets the same flag, as the launcher does.
  */
 export function nodeFlags(): string[] {
   const flags = launcherLine('v8flags').split(' ').filter(Boolean);

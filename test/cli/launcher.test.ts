@@ -1,7 +1,6 @@
 /**
  * bin/ftpcap, the shell step in front of the CLI: it sets glibc's malloc tunables unless
- * the environment has its own, caps V8's young generation unless NODE_OPTIONS does and its
- * old generation's growth always, finds
+ * the environment has its own, caps V8's young generation unless NODE_OPTIONS does, finds
  * bin/ftpcap.js through npm's symlink, and hands over arguments, standard input and the
  * exit code unchanged.
  */
@@ -44,14 +43,14 @@ describe.skipIf(process.platform === 'win32')('bin/ftpcap (the launcher)', () =>
     expect(lines[0]).toBe(
       'tunables=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=33554432:glibc.malloc.top_pad=2097152:glibc.malloc.arena_max=1',
     );
-    expect(lines.slice(1, 3)).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=50']);
-    expect(lines[3]).toBe(join(realpathSync(BIN), 'ftpcap.js'));
-    expect(lines.slice(4, 4 + args.length)).toEqual(args);
+    expect(lines[1]).toBe('--max-semi-space-size=2');
+    expect(lines[2]).toBe(join(realpathSync(BIN), 'ftpcap.js'));
+    expect(lines.slice(3, 3 + args.length)).toEqual(args);
   });
 
   it("leaves the user's own GLIBC_TUNABLES alone, an empty one included", () => {
     expect(launch(LAUNCHER, [], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=4' }).stdout).toBe(
-      'tunables=glibc.malloc.arena_max=4\n--max-semi-space-size=2\n--heap-growing-percent=50\n' + join(realpathSync(BIN), 'ftpcap.js') + '\n',
+      'tunables=glibc.malloc.arena_max=4\n--max-semi-space-size=2\n' + join(realpathSync(BIN), 'ftpcap.js') + '\n',
     );
     expect(launch(LAUNCHER, [], { GLIBC_TUNABLES: '' }).stdout.split('\n')[0]).toBe('tunables=');
   });
@@ -59,17 +58,17 @@ describe.skipIf(process.platform === 'win32')('bin/ftpcap (the launcher)', () =>
   it("leaves the young generation's size to a --max-semi-space-size in NODE_OPTIONS", () => {
     for (const options of ['--max-semi-space-size=16', '--trace-warnings --max-semi-space-size 8']) {
       const lines = launch(LAUNCHER, ['--version'], { NODE_OPTIONS: options }).stdout.split('\n');
-      expect(lines.slice(1, 4)).toEqual(['--heap-growing-percent=50', join(realpathSync(BIN), 'ftpcap.js'), '--version']);
+      expect(lines.slice(1, 3)).toEqual([join(realpathSync(BIN), 'ftpcap.js'), '--version']);
     }
     // Other Node options do not turn it off.
-    expect(launch(LAUNCHER, [], { NODE_OPTIONS: '--trace-warnings' }).stdout.split('\n').slice(1, 3)).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=50']);
+    expect(launch(LAUNCHER, [], { NODE_OPTIONS: '--trace-warnings' }).stdout.split('\n')[1]).toBe('--max-semi-space-size=2');
   });
 
   it('finds bin/ftpcap.js through a symlink elsewhere, as npm links the command', () => {
     const link = join(dir, 'links', 'ftpcap');
     mkdirSync(dirname(link));
     symlinkSync(LAUNCHER, link);
-    expect(launch(link, ['--version'], {}).stdout.split('\n')[3]).toBe(join(realpathSync(BIN), 'ftpcap.js'));
+    expect(launch(link, ['--version'], {}).stdout.split('\n')[2]).toBe(join(realpathSync(BIN), 'ftpcap.js'));
   });
 
   it('with the real node: the same report, exit code and error line as node bin/ftpcap.js, standard input included', () => {
