@@ -6,6 +6,6 @@ import { createGunzip } from 'node:zlib';
 
 let bytes = 0;
 createReadStream(process.argv[2], { highWaterMark: 1024 * 1024 })
-  .pipe(createGunzip({ chunkSize: 64 * 1024 }))
+  .pipe(createGunzip({ chunkSize: 256 * 1024 }))
   .on('data', (chunk) => { bytes += chunk.length; })
   .on('end', () => console.log(bytes));
