@@ -32,13 +32,13 @@ export const GZIP_INPUT_CHUNK = 1024 * 1024;
 /**
  * Output chunk of the gunzip stream. When zlib finds corrupt data, a bad CRC or trailing
  * garbage (anything but zero padding after a member), Node drops the output of that last
- * inflate call, so up to this much before the fault is never delivered. Each chunk is one
- * trip from zlib's worker thread back through the event loop, and while the analysis holds
- * the main thread zlib waits: with 64 KiB the 200 MB bulk trace's .gz took 0.61-0.79 s,
- * with 256 KiB 0.45-0.47 s, with 1 MiB 0.39-0.48 s (plain pcap ~0.35 s). 256 KiB takes most
- * of the gain for a quarter of 1 MiB's loss before a corrupt trailer. (A worker thread that
- * inflates in 64 KiB chunks and hands over 1 MiB batches was slower still: zlib alone in a
- * worker took 0.63-0.67 s with 64 KiB chunks, 0.20-0.21 s with 1 MiB.)
+ * inflate call, so up to this much before the fault is never delivered. Each chunk is one trip
+ * from libuv's thread pool, where zlib runs, back through the event loop, and while the
+ * analysis holds the main thread zlib waits: with 64 KiB the 200 MB bulk trace's .gz took
+ * 0.61-0.79 s, with 256 KiB 0.45-0.47 s, with 1 MiB 0.39-0.48 s (plain pcap ~0.35 s). 256 KiB
+ * takes most of the gain for a quarter of 1 MiB's loss before a corrupt trailer. (A worker
+ * thread that inflates in 64 KiB chunks and hands over 1 MiB batches was slower still: zlib
+ * alone in a worker took 0.63-0.67 s with 64 KiB chunks, 0.20-0.21 s with 1 MiB.)
  */
 export const GZIP_OUTPUT_CHUNK = 256 * 1024;
 

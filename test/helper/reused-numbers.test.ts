@@ -19,12 +19,13 @@ const SERVER = '198.51.100.20';
  * Sessions ten minutes apart, each settled before the next opens, each leaving different
  * state behind: a PORT cut in two (the helper drops the first part), a line left without
  * its newline, a PASV whose data connection is RELATED, a PORT naming another host, a
- * retransmitted PORT, and a session the capture joins mid-stream (no handshake).
+ * retransmitted PORT, a session the capture joins mid-stream (no handshake), and an EPRT cut
+ * in two on a number a RELATED session had.
  */
 function sequentialSessions(): Uint8Array {
   const cap = new CaptureBuilder({ startTime: 1_700_000_000 });
   let port = 51000;
-  const session = (body: (ctl: ReturnType<CaptureBuilder['tcp']>, clientPort: number) => void, handshake = true): void => {
+  const session = (body: (ctl: ReturnType<CaptureBuilder['tcp']>) => void, handshake = true): void => {
     const clientPort = port++;
     const ctl = cap.tcp({ client: `${CLIENT}:${clientPort}`, server: `${SERVER}:21`, autoAck: true });
     if (handshake) {
@@ -35,7 +36,7 @@ function sequentialSessions(): Uint8Array {
       ctl.client('PASS secret\r\n');
       ctl.server('230 In\r\n');
     }
-    body(ctl, clientPort);
+    body(ctl);
     ctl.client('QUIT\r\n');
     ctl.server('221 Bye\r\n');
     ctl.close('client');
